@@ -1,0 +1,207 @@
+#include "bot/config.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+extern char** environ;
+
+namespace sapo {
+namespace {
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError("SAPO_CONFIG", "cannot read config file " + path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void parse_listen(const std::string& key, const std::string& value, Config& c) {
+    auto colon = value.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        throw ConfigError(key, "expected host:port, got \"" + value + "\"");
+    }
+    std::string host = value.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    int port = 0;
+    auto port_text = value.substr(colon + 1);
+    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || p != port_text.data() + port_text.size() || port < 0 ||
+        port > 65535) {
+        throw ConfigError(key, "port must be 0..65535, got \"" + port_text + "\"");
+    }
+    c.listen_host = host;
+    c.listen_port = static_cast<unsigned short>(port);
+}
+
+long long parse_int(const std::string& key, const std::string& text, long long lo, long long hi) {
+    long long v = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || p != text.data() + text.size()) {
+        throw ConfigError(key, "expected an integer, got \"" + text + "\"");
+    }
+    if (v < lo || v > hi) {
+        throw ConfigError(
+            key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi)
+        );
+    }
+    return v;
+}
+
+void check_url(const std::string& key, const std::string& url) {
+    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
+        throw ConfigError(key, "must start with https:// (or http:// for a loopback test server)");
+    }
+}
+
+/// Applies one setting given as text (from the file or the environment).
+void apply(Config& c, const std::string& key, const std::string& name, const std::string& v) {
+    using std::chrono::milliseconds;
+    if (name == "listen") {
+        parse_listen(key, v, c);
+    } else if (name == "io_threads") {
+        c.io_threads = static_cast<int>(parse_int(key, v, 1, 64));
+    } else if (name == "max_body_bytes") {
+        c.max_body_bytes = static_cast<std::size_t>(parse_int(key, v, 1024, 64LL << 20));
+    } else if (name == "read_timeout_ms") {
+        c.read_timeout = milliseconds(parse_int(key, v, 100, 600000));
+    } else if (name == "write_timeout_ms") {
+        c.write_timeout = milliseconds(parse_int(key, v, 100, 600000));
+    } else if (name == "idle_timeout_ms") {
+        c.idle_timeout = milliseconds(parse_int(key, v, 100, 3600000));
+    } else if (name == "db_writers") {
+        c.db_writers = static_cast<int>(parse_int(key, v, 1, 32));
+    } else if (name == "db_connect_timeout_ms") {
+        c.db_connect_timeout = milliseconds(parse_int(key, v, 100, 60000));
+    } else if (name == "webhook_store_timeout_ms") {
+        c.webhook_store_timeout = milliseconds(parse_int(key, v, 100, 10000));
+    } else if (name == "max_batch_requests") {
+        c.max_batch_requests = static_cast<std::size_t>(parse_int(key, v, 1, 100000));
+    } else if (name == "dispatch_workers") {
+        c.dispatch_workers = static_cast<int>(parse_int(key, v, 1, 256));
+    } else if (name == "handler_max_attempts") {
+        c.handler_max_attempts = static_cast<int>(parse_int(key, v, 1, 100));
+    } else if (name == "sweep_interval_ms") {
+        c.sweep_interval = milliseconds(parse_int(key, v, 100, 3600000));
+    } else if (name == "line_api_base_url") {
+        check_url(key, v);
+        c.line_api_base_url = v;
+    } else if (name == "line_timeout_ms") {
+        c.line_timeout = milliseconds(parse_int(key, v, 100, 120000));
+    } else if (name == "line_max_attempts") {
+        c.line_max_attempts = static_cast<int>(parse_int(key, v, 1, 20));
+    } else if (name == "line_backoff_base_ms") {
+        c.line_backoff_base = milliseconds(parse_int(key, v, 1, 60000));
+    } else if (name == "line_rate_limit_per_s") {
+        c.line_rate_limit_per_s = static_cast<double>(parse_int(key, v, 1, 1000000));
+    } else if (name == "line_pool_size") {
+        c.line_pool_size = static_cast<int>(parse_int(key, v, 1, 1024));
+    } else if (name == "emergency_phone") {
+        c.emergency_phone = v;
+    } else if (name == "call_center_phone") {
+        c.call_center_phone = v;
+    } else if (name == "log_level") {
+        static const std::set<std::string> levels{"debug", "info", "warn", "error"};
+        if (!levels.count(v)) throw ConfigError(key, "must be one of debug, info, warn, error");
+        c.log_level = v;
+    } else {
+        throw ConfigError(key, "unknown setting");
+    }
+}
+
+/// Settings the environment may override, by variable name.
+const std::map<std::string, std::string>& env_settings() {
+    static const std::map<std::string, std::string> m{
+        {"SAPO_LISTEN", "listen"},
+        {"LINE_API_BASE_URL", "line_api_base_url"},
+        {"SAPO_EMERGENCY_PHONE", "emergency_phone"},
+        {"SAPO_CALL_CENTER_PHONE", "call_center_phone"},
+        {"SAPO_LOG_LEVEL", "log_level"},
+        {"SAPO_IO_THREADS", "io_threads"},
+        {"SAPO_DB_WRITERS", "db_writers"},
+        {"SAPO_DISPATCH_WORKERS", "dispatch_workers"},
+        {"SAPO_MAX_BODY_BYTES", "max_body_bytes"},
+        {"SAPO_SWEEP_INTERVAL_MS", "sweep_interval_ms"},
+        {"SAPO_LINE_BACKOFF_BASE_MS", "line_backoff_base_ms"},
+    };
+    return m;
+}
+
+void apply_file(Config& c, const std::string& path) {
+    auto text = read_file(path);
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag>(text.c_str());
+    if (doc.HasParseError()) {
+        throw ConfigError(
+            path,
+            std::string("invalid JSON at offset ") + std::to_string(doc.GetErrorOffset()) + ": " +
+                rapidjson::GetParseError_En(doc.GetParseError())
+        );
+    }
+    if (!doc.IsObject()) throw ConfigError(path, "must be a JSON object");
+    static const std::set<std::string> secrets{
+        "channel_secret", "access_token", "admin_token", "database_url"};
+    for (auto& m : doc.GetObject()) {
+        std::string name = m.name.GetString();
+        if (!name.empty() && name[0] == '_') continue;  // "_comment" keys document the file
+        if (secrets.count(name)) {
+            throw ConfigError(name, "secrets are read from the environment only, not from " + path);
+        }
+        std::string value;
+        if (m.value.IsString()) {
+            value = m.value.GetString();
+        } else if (m.value.IsInt64()) {
+            value = std::to_string(m.value.GetInt64());
+        } else {
+            throw ConfigError(name, "must be a string or an integer");
+        }
+        apply(c, name, name, value);
+    }
+}
+
+}  // namespace
+
+Environment process_environment() {
+    Environment env;
+    for (char** e = environ; e && *e; ++e) {
+        std::string kv = *e;
+        auto eq = kv.find('=');
+        if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return env;
+}
+
+Config load_config(const Environment& env, const std::string& explicit_path) {
+    Config c;
+    auto get = [&](const char* k) -> std::string {
+        auto it = env.find(k);
+        return it == env.end() ? std::string() : it->second;
+    };
+    std::string path = explicit_path.empty() ? get("SAPO_CONFIG") : explicit_path;
+    if (!path.empty()) {
+        apply_file(c, path);
+        c.config_path = path;
+    } else if (std::filesystem::exists("config/sapo.json")) {
+        apply_file(c, "config/sapo.json");
+        c.config_path = "config/sapo.json";
+    }
+    for (const auto& [var, name] : env_settings()) {
+        auto it = env.find(var);
+        if (it != env.end() && !it->second.empty()) apply(c, var, name, it->second);
+    }
+    c.database_url = get("DATABASE_URL");
+    c.channel_secret = get("LINE_CHANNEL_SECRET");
+    c.access_token = get("LINE_CHANNEL_ACCESS_TOKEN");
+    c.admin_token = get("SAPO_ADMIN_TOKEN");
+    return c;
+}
+
+}  // namespace sapo

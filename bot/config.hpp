@@ -1,0 +1,82 @@
+#pragma once
+/// @file
+/// @brief Service configuration: defaults, then the JSON file (config/sapo.json or SAPO_CONFIG),
+/// then the environment. Secrets (channel secret, access token, admin token, DATABASE_URL) are
+/// read from the environment only, so they never sit in a file in the repository.
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace sapo {
+
+/// A bad configuration value; `key()` names it the way the operator wrote it (file key or
+/// environment variable), so start-up can stop with one line that says what to fix.
+class ConfigError : public std::runtime_error {
+public:
+    ConfigError(std::string key, const std::string& why)
+        : std::runtime_error(key + ": " + why), key_(std::move(key)) {}
+
+    const std::string& key() const { return key_; }
+
+private:
+    std::string key_;
+};
+
+struct Config {
+    // http
+    std::string listen_host = "127.0.0.1";
+    unsigned short listen_port = 8080;
+    int io_threads = 2;
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::chrono::milliseconds read_timeout{10000};
+    std::chrono::milliseconds write_timeout{10000};
+    std::chrono::milliseconds idle_timeout{60000};
+
+    // database
+    std::string database_url;  ///< DATABASE_URL (environment only)
+    int db_writers = 2;        ///< connections that commit webhook batches (group commit)
+    std::chrono::milliseconds db_connect_timeout{1000};
+    /// Longest a webhook waits for its commit before answering 503 (LINE gives up after 2 s).
+    std::chrono::milliseconds webhook_store_timeout{1500};
+    std::size_t max_batch_requests = 512;  ///< requests folded into one group commit at most
+
+    // dispatcher
+    int dispatch_workers = 4;
+    int handler_max_attempts = 3;
+    std::chrono::milliseconds sweep_interval{5000};
+
+    // LINE
+    std::string channel_secret;  ///< LINE_CHANNEL_SECRET (environment only)
+    std::string access_token;    ///< LINE_CHANNEL_ACCESS_TOKEN (environment only)
+    std::string line_api_base_url = "https://api.line.me";
+    std::chrono::milliseconds line_timeout{5000};
+    int line_max_attempts = 4;
+    std::chrono::milliseconds line_backoff_base{200};
+    double line_rate_limit_per_s = 2000;
+    int line_pool_size = 16;
+
+    // people
+    std::string admin_token;  ///< SAPO_ADMIN_TOKEN (environment only)
+    std::string emergency_phone = "119";
+    std::string call_center_phone;
+
+    std::string log_level = "info";
+    std::string config_path;  ///< the file that was read, empty for defaults only
+
+    std::string listen() const { return listen_host + ":" + std::to_string(listen_port); }
+};
+
+using Environment = std::map<std::string, std::string>;
+
+/// The process environment as a map.
+Environment process_environment();
+
+/// Loads the configuration. `explicit_path` (from --config) wins over SAPO_CONFIG, which wins
+/// over config/sapo.json in the working directory; a missing default file means defaults only.
+/// Throws ConfigError naming the first bad key.
+Config load_config(const Environment& env, const std::string& explicit_path = "");
+
+}  // namespace sapo

@@ -1,0 +1,70 @@
+#pragma once
+/// @file
+/// @brief The LINE Messaging API as sapo uses it. Calls block the calling (worker) thread and
+/// are safe to make from many threads at once. Implementations: HttpClient (the real API or a
+/// loopback fake), and test doubles.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sapo::line {
+
+/// Outcome of one API operation, after any retries.
+struct Result {
+    bool ok = false;       ///< 2xx, or 409 (the retry key was already accepted)
+    int status = 0;        ///< last HTTP status; 0 when no response (connect error, timeout)
+    std::string body;      ///< last response body
+    std::string request_id;  ///< X-Line-Request-Id of the last attempt
+    std::string error;     ///< human-readable reason when !ok
+    int attempts = 0;
+};
+
+struct Profile {
+    std::string user_id;
+    std::string display_name;
+    std::string language;  ///< may be empty
+    std::string picture_url;
+};
+
+class Client {
+public:
+    virtual ~Client() = default;
+
+    /// POST /v2/bot/message/reply. `messages` are LINE message objects as JSON (1..5).
+    /// Never retried: a reply token is single-use and reply has no idempotency key.
+    virtual Result reply(const std::string& reply_token, const std::vector<std::string>& messages) = 0;
+
+    /// POST /v2/bot/message/push with an X-Line-Retry-Key. An empty `retry_key` means: create one
+    /// before the first attempt. The same key is sent on every retry.
+    virtual Result push(
+        const std::string& to,
+        const std::vector<std::string>& messages,
+        const std::string& retry_key = ""
+    ) = 0;
+
+    /// POST /v2/bot/message/multicast, split into calls of at most 500 recipients, each with its
+    /// own retry key. One Result per call, in order.
+    virtual std::vector<Result> multicast(
+        const std::vector<std::string>& to,
+        const std::vector<std::string>& messages
+    ) = 0;
+
+    /// GET /v2/bot/profile/{userId}; nullopt when LINE has no profile for us (404) or fails.
+    virtual std::optional<Profile> get_profile(const std::string& user_id) = 0;
+
+    /// POST /v2/bot/chat/loading/start; seconds 5..60 in steps of 5.
+    virtual Result show_loading(const std::string& user_id, int seconds) = 0;
+};
+
+/// Sends a reply and, when the reply token is invalid or expired and `must_arrive` is set,
+/// pushes the same messages to `user_id` instead.
+Result reply_or_push(
+    Client& client,
+    const std::string& reply_token,
+    const std::string& user_id,
+    const std::vector<std::string>& messages,
+    bool must_arrive
+);
+
+}  // namespace sapo::line

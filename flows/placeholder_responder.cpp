@@ -1,0 +1,45 @@
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "flows/responder.hpp"
+
+namespace sapo::flows {
+
+std::string text_message(const std::string& text) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("type");
+    w.String("text");
+    w.Key("text");
+    w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+    w.EndObject();
+    return buf.GetString();
+}
+
+Response PlaceholderResponder::respond(const InboundEvent& event, const UserContext& user) const {
+    Response r;
+    if (event.mode == "standby") return r;
+    bool en = user.language == "en";
+    if (event.type == "follow") {
+        r.must_arrive = true;
+        r.messages.push_back(text_message(
+            en ? "Thank you for adding sapo as a friend.\n"
+                 "sapo helps you with check-ins at facilities, health questions and daily "
+                 "health reports during the emergency.\n"
+                 "(友だち追加ありがとうございます。)"
+               : "友だち追加ありがとうございます。\n"
+                 "sapo は、施設のチェックイン、健康に関するご相談、毎日の健康観察をお手伝いします。\n"
+                 "(Thank you for adding sapo as a friend.)"
+        ));
+    } else if (event.type == "message" && event.message_type == "text") {
+        r.messages.push_back(text_message(
+            en ? "Thank you for your message. We have received it.\n(メッセージを受け付けました。)"
+               : "メッセージを受け付けました。ありがとうございます。\n(Thank you, we have received "
+                 "your message.)"
+        ));
+    }
+    return r;
+}
+
+}  // namespace sapo::flows
