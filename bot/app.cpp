@@ -1,0 +1,168 @@
+#include "bot/app.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <thread>
+
+#include "bot/dispatch/dispatcher.hpp"
+#include "bot/http/router.hpp"
+#include "bot/http/server.hpp"
+#include "bot/http/webhook_endpoint.hpp"
+#include "bot/line/http_client.hpp"
+#include "bot/log.hpp"
+#include "bot/metrics.hpp"
+#include "storage/errors.hpp"
+#include "storage/event_writer.hpp"
+#include "storage/migrations.hpp"
+#include "storage/repository.hpp"
+
+namespace sapo {
+
+namespace asio = boost::asio;
+
+namespace {
+
+void require(const std::string& value, const std::string& variable, const std::string& why) {
+    if (value.empty()) throw ConfigError(variable, "is not set; " + why);
+}
+
+asio::ip::tcp::endpoint listen_endpoint(const Config& c) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(c.listen_host == "localhost" ? "127.0.0.1" : c.listen_host, ec);
+    if (ec) throw ConfigError("SAPO_LISTEN", "\"" + c.listen_host + "\" is not an IP address");
+    return {address, c.listen_port};
+}
+
+}  // namespace
+
+int migrate(const Config& config) {
+    require(config.database_url, "DATABASE_URL", "set it to a PostgreSQL URL, e.g. postgresql://sapo@127.0.0.1:5432/sapo");
+    auto report = storage::migrate(config.database_url);
+    std::string applied;
+    for (const auto& n : report.applied) applied += (applied.empty() ? "" : ",") + n;
+    log::info(
+        "migrations applied",
+        {{"from", std::to_string(report.from_version)}, {"to", std::to_string(report.to_version)}, {"applied", applied}}
+    );
+    return 0;
+}
+
+int serve(const Config& config) {
+    require(config.database_url, "DATABASE_URL", "set it to a PostgreSQL URL, e.g. postgresql://sapo@127.0.0.1:5432/sapo");
+    require(config.channel_secret, "LINE_CHANNEL_SECRET", "copy it from the LINE Developers console (Basic settings)");
+    require(
+        config.access_token,
+        "LINE_CHANNEL_ACCESS_TOKEN",
+        "issue a long-lived channel access token in the LINE Developers console (Messaging API tab)"
+    );
+    auto endpoint = listen_endpoint(config);
+
+    migrate(config);
+
+    line::HttpClientOptions line_options;
+    line_options.base_url = config.line_api_base_url;
+    line_options.access_token = config.access_token;
+    line_options.timeout = config.line_timeout;
+    line_options.max_attempts = config.line_max_attempts;
+    line_options.backoff_base = config.line_backoff_base;
+    line_options.rate_limit_per_s = config.line_rate_limit_per_s;
+    line_options.pool_size = config.line_pool_size;
+    line::HttpClient line_client(line_options);
+
+    flows::PlaceholderResponder responder;
+    dispatch::DispatcherOptions dispatch_options;
+    dispatch_options.workers = config.dispatch_workers;
+    dispatch_options.max_attempts = config.handler_max_attempts;
+    dispatch_options.sweep_interval = config.sweep_interval;
+    dispatch_options.outbox_reclaim_after = config.outbox_reclaim_after;
+    dispatch::Dispatcher dispatcher(
+        dispatch_options,
+        [&] { return storage::make_pg_repository(config.database_url); },
+        line_client,
+        responder
+    );
+
+    auto writer = storage::make_pg_event_writer(
+        {config.database_url, config.db_writers, config.max_batch_requests}
+    );
+    metrics::global().gauge(
+        "sapo_webhook_commit_queue_depth", "Webhook requests waiting for their commit", [w = writer.get()] {
+            return static_cast<double>(w->queue_depth());
+        }
+    );
+    auto health = storage::make_pg_health_probe(config.database_url, std::chrono::seconds(1));
+
+    asio::io_context ioc(config.io_threads);
+    http::WebhookEndpoint webhook(
+        ioc,
+        config.channel_secret,
+        *writer,
+        [&dispatcher](const std::vector<std::string>& keys) { dispatcher.notify(keys); },
+        config.webhook_store_timeout
+    );
+    http::ServerOptions server_options;
+    server_options.max_body_bytes = config.max_body_bytes;
+    server_options.read_timeout = config.read_timeout;
+    server_options.write_timeout = config.write_timeout;
+    server_options.idle_timeout = config.idle_timeout;
+    http::Server server(ioc, endpoint, http::make_router(webhook, *health), server_options);
+
+    dispatcher.start();
+    server.start();
+    log::info(
+        "sapo serving",
+        {{"listen", config.listen_host + ":" + std::to_string(server.local_endpoint().port())},
+         {"version", SAPO_VERSION},
+         {"line_api", config.line_api_base_url},
+         {"mode", "line"}}
+    );
+
+    // Two-phase stop: the first signal stops accepting and lets requests in flight finish; a
+    // second signal, or the grace period running out, stops at once.
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    asio::steady_timer grace(ioc);
+    bool stopping = false;
+    std::function<void()> wait_for_connections;
+    wait_for_connections = [&] {
+        if (server.open_connections() == 0 || std::chrono::steady_clock::now() > grace.expiry()) {
+            ioc.stop();
+            return;
+        }
+        asio::post(ioc, [&] {
+            auto t = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(20));
+            t->async_wait([t, &wait_for_connections](boost::system::error_code) { wait_for_connections(); });
+        });
+    };
+    std::function<void(boost::system::error_code, int)> on_signal;
+    on_signal = [&](boost::system::error_code ec, int signo) {
+        if (ec) return;
+        if (stopping) {
+            log::warn("second signal: stopping now");
+            ioc.stop();
+            return;
+        }
+        stopping = true;
+        log::info("stopping: finishing requests in flight", {{"signal", std::to_string(signo)}});
+        server.stop();
+        grace.expires_after(config.shutdown_grace);
+        wait_for_connections();
+        signals.async_wait(on_signal);
+    };
+    signals.async_wait(on_signal);
+
+    std::vector<std::thread> io_threads;
+    for (int i = 1; i < config.io_threads; ++i) io_threads.emplace_back([&] { ioc.run(); });
+    ioc.run();
+    for (auto& t : io_threads) t.join();
+
+    writer->stop();      // commits what was queued
+    dispatcher.stop();   // handles what was queued
+    health->stop();
+    log::info("sapo stopped");
+    return 0;
+}
+
+}  // namespace sapo

@@ -91,6 +91,10 @@ void apply(Config& c, const std::string& key, const std::string& name, const std
         c.handler_max_attempts = static_cast<int>(parse_int(key, v, 1, 100));
     } else if (name == "sweep_interval_ms") {
         c.sweep_interval = milliseconds(parse_int(key, v, 100, 3600000));
+    } else if (name == "outbox_reclaim_after_ms") {
+        c.outbox_reclaim_after = milliseconds(parse_int(key, v, 100, 3600000));
+    } else if (name == "shutdown_grace_ms") {
+        c.shutdown_grace = milliseconds(parse_int(key, v, 0, 600000));
     } else if (name == "line_api_base_url") {
         check_url(key, v);
         c.line_api_base_url = v;
@@ -130,6 +134,8 @@ const std::map<std::string, std::string>& env_settings() {
         {"SAPO_DISPATCH_WORKERS", "dispatch_workers"},
         {"SAPO_MAX_BODY_BYTES", "max_body_bytes"},
         {"SAPO_SWEEP_INTERVAL_MS", "sweep_interval_ms"},
+        {"SAPO_OUTBOX_RECLAIM_MS", "outbox_reclaim_after_ms"},
+        {"SAPO_WEBHOOK_STORE_TIMEOUT_MS", "webhook_store_timeout_ms"},
         {"SAPO_LINE_BACKOFF_BASE_MS", "line_backoff_base_ms"},
     };
     return m;

@@ -47,6 +47,10 @@ struct Config {
     int dispatch_workers = 4;
     int handler_max_attempts = 3;
     std::chrono::milliseconds sweep_interval{5000};
+    /// An outbox row claimed longer ago than this belongs to a sender that died; resend it.
+    std::chrono::milliseconds outbox_reclaim_after{30000};
+    /// How long a stop waits for requests in flight before giving up on them.
+    std::chrono::milliseconds shutdown_grace{10000};
 
     // LINE
     std::string channel_secret;  ///< LINE_CHANNEL_SECRET (environment only)

@@ -1,0 +1,211 @@
+#include "bot/dispatch/dispatcher.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+#include "bot/dispatch/event_handler.hpp"
+#include "bot/log.hpp"
+#include "bot/metrics.hpp"
+#include "storage/errors.hpp"
+
+namespace sapo::dispatch {
+
+namespace {
+
+/// One worker's queue of keys; a key is queued at most once at a time.
+struct KeyQueue {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<std::string> keys;
+    std::unordered_set<std::string> queued;
+};
+
+metrics::Counter& handled_counter(const std::string& outcome) {
+    return metrics::global().counter(
+        "sapo_events_handled_total", "Events handled by the dispatcher, by outcome", {{"outcome", outcome}}
+    );
+}
+
+}  // namespace
+
+struct Dispatcher::Impl {
+    DispatcherOptions options;
+    RepositoryFactory make_repository;
+    line::Client& line;
+    const flows::Responder& responder;
+
+    std::vector<std::unique_ptr<KeyQueue>> queues;
+    std::vector<std::thread> threads;
+    std::atomic<bool> stopping{false};
+    std::atomic<std::size_t> depth{0};
+
+    std::mutex sweep_mutex;
+    std::condition_variable sweep_cv;
+
+    metrics::Histogram& latency = metrics::global().histogram(
+        "sapo_event_handling_seconds",
+        "Time to handle one event: transaction plus sending its messages",
+        metrics::latency_buckets()
+    );
+
+    Impl(DispatcherOptions o, RepositoryFactory f, line::Client& l, const flows::Responder& r)
+        : options(o), make_repository(std::move(f)), line(l), responder(r) {
+        for (int i = 0; i < options.workers; ++i) queues.push_back(std::make_unique<KeyQueue>());
+    }
+
+    KeyQueue& queue_for(const std::string& key) {
+        return *queues[std::hash<std::string>{}(key) % queues.size()];
+    }
+
+    void enqueue(const std::string& key) {
+        auto& q = queue_for(key);
+        {
+            std::lock_guard lock(q.mutex);
+            if (!q.queued.insert(key).second) return;
+            q.keys.push_back(key);
+        }
+        depth++;
+        q.cv.notify_one();
+    }
+
+    void worker(KeyQueue& q) {
+        auto repo = make_repository();
+        for (;;) {
+            std::string key;
+            {
+                std::unique_lock lock(q.mutex);
+                q.cv.wait(lock, [&] { return stopping || !q.keys.empty(); });
+                if (q.keys.empty()) return;  // stopping and drained
+                key = std::move(q.keys.front());
+                q.keys.pop_front();
+                // Removed before handling: a notification arriving meanwhile queues the key again,
+                // so an event committed after our last look is never left behind.
+                q.queued.erase(key);
+            }
+            depth--;
+            drain_key(*repo, key);
+        }
+    }
+
+    /// Handles the key's pending events oldest first until none is left.
+    void drain_key(storage::Repository& repo, const std::string& key) {
+        EventHandler handler(line, responder);
+        for (;;) {
+            auto started = std::chrono::steady_clock::now();
+            std::optional<storage::Handled> h;
+            try {
+                h = repo.handle_next(
+                    key,
+                    [&](const storage::StoredEvent& e, const std::optional<storage::UserRecord>& u) {
+                        return handler.decide(e, u);
+                    },
+                    options.max_attempts
+                );
+            } catch (const storage::StorageError& e) {
+                // The sweeper brings the key back once the database answers again.
+                log::warn("event handling deferred", {{"key_hash", std::to_string(std::hash<std::string>{}(key))}, {"error", e.what()}});
+                handled_counter("deferred").inc();
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                return;
+            }
+            if (!h) return;
+            if (h->failed) {
+                handled_counter(h->gave_up ? "failed" : "retry").inc();
+                log::warn(
+                    h->gave_up ? "event failed, giving up" : "event handler failed, will retry",
+                    {{"event_id", h->event.webhook_event_id},
+                     {"type", h->event.event_type},
+                     {"attempt", std::to_string(h->event.attempts + 1)},
+                     {"error", h->error}}
+                );
+                if (!h->gave_up) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50 * (h->event.attempts + 1)));
+                }
+                continue;
+            }
+            handled_counter("processed").inc();
+            log::debug("event processed", {{"event_id", h->event.webhook_event_id}, {"type", h->event.event_type}});
+            if (h->outbox) deliver(repo, *h->outbox);
+            latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        }
+    }
+
+    void deliver(storage::Repository& repo, const storage::OutboxItem& item) {
+        auto outcome = deliver_outbox_item(line, item, options.reply_token_max_age);
+        try {
+            repo.finish_outbox(item.id, outcome.status, outcome.error);
+        } catch (const storage::StorageError& e) {
+            // Left 'sending': reclaimed later, and a repeated push carries the same retry key.
+            log::warn("could not record a delivery", {{"outbox_id", std::to_string(item.id)}, {"error", e.what()}});
+        }
+    }
+
+    void sweeper() {
+        auto repo = make_repository();
+        for (;;) {
+            try {
+                for (const auto& key : repo->pending_keys(1000)) enqueue(key);
+                for (const auto& item : repo->reclaim_outbox(options.outbox_reclaim_after, 100)) {
+                    log::info("resending an outbox item", {{"outbox_id", std::to_string(item.id)}});
+                    deliver(*repo, item);
+                }
+            } catch (const storage::StorageError& e) {
+                log::warn("sweep failed", {{"error", e.what()}});
+            }
+            std::unique_lock lock(sweep_mutex);
+            if (sweep_cv.wait_for(lock, options.sweep_interval, [&] { return stopping.load(); })) return;
+        }
+    }
+};
+
+Dispatcher::Dispatcher(
+    DispatcherOptions options,
+    RepositoryFactory make_repository,
+    line::Client& line,
+    const flows::Responder& responder
+)
+    : impl_(std::make_unique<Impl>(options, std::move(make_repository), line, responder)) {}
+
+Dispatcher::~Dispatcher() { stop(); }
+
+void Dispatcher::start() {
+    for (auto& q : impl_->queues) {
+        impl_->threads.emplace_back([this, qp = q.get()] { impl_->worker(*qp); });
+    }
+    impl_->threads.emplace_back([this] { impl_->sweeper(); });
+    metrics::global().gauge(
+        "sapo_dispatch_queue_depth", "Keys with new events waiting for a worker", [this] {
+            return static_cast<double>(impl_->depth.load());
+        }
+    );
+}
+
+void Dispatcher::notify(const std::vector<std::string>& keys) {
+    for (const auto& k : keys) impl_->enqueue(k);
+}
+
+void Dispatcher::stop() {
+    if (impl_->stopping.exchange(true)) return;
+    for (auto& q : impl_->queues) {
+        std::lock_guard lock(q->mutex);
+        q->cv.notify_all();
+    }
+    {
+        std::lock_guard lock(impl_->sweep_mutex);
+        impl_->sweep_cv.notify_all();
+    }
+    for (auto& t : impl_->threads) t.join();
+    impl_->threads.clear();
+    metrics::global().gauge("sapo_dispatch_queue_depth", "Keys with new events waiting for a worker", [] {
+        return 0.0;
+    });
+}
+
+std::size_t Dispatcher::queue_depth() const { return impl_->depth.load(); }
+
+}  // namespace sapo::dispatch

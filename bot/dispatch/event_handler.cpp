@@ -1,0 +1,93 @@
+#include "bot/dispatch/event_handler.hpp"
+
+#include <stdexcept>
+
+#include "bot/log.hpp"
+#include "bot/webhook/parse.hpp"
+
+namespace sapo::dispatch {
+
+flows::InboundEvent to_inbound(const storage::StoredEvent& event) {
+    // The raw event is the single source of truth for everything but the columns we query.
+    std::string body = "{\"destination\":\"\",\"events\":[" + event.raw + "]}";
+    auto parsed = webhook::parse_callback(body);
+    if (!parsed.ok || parsed.callback.events.size() != 1) {
+        throw std::runtime_error("stored event is not readable: " + parsed.error);
+    }
+    auto inbound = std::move(parsed.callback.events.front());
+    inbound.event_id = event.webhook_event_id;
+    return inbound;
+}
+
+storage::Decision EventHandler::decide(
+    const storage::StoredEvent& event,
+    const std::optional<storage::UserRecord>& user
+) {
+    storage::Decision d;
+    auto inbound = to_inbound(event);
+    if (inbound.type == "follow") {
+        d.follow = storage::Decision::Follow::followed;
+    } else if (inbound.type == "unfollow") {
+        d.follow = storage::Decision::Follow::unfollowed;
+    }
+
+    flows::UserContext context;
+    if (user && !user->language.empty()) context.language = user->language;
+    if (inbound.type == "follow" && inbound.source_type == "user" && (!user || user->language.empty())) {
+        // The profile's language decides ja or en for everything we say from now on.
+        if (auto profile = line_.get_profile(inbound.user_id)) {
+            if (!profile->language.empty()) {
+                d.language = profile->language;
+                context.language = profile->language.rfind("ja", 0) == 0 ? "ja" : profile->language;
+            }
+        }
+    }
+
+    if (inbound.mode == "standby") return d;  // another channel owns the chat: store, never answer
+    auto response = responder_.respond(inbound, context);
+    d.messages = std::move(response.messages);
+    d.must_arrive = response.must_arrive;
+    d.reply_token = inbound.reply_token;
+    d.push_to = inbound.source_type == "user" ? inbound.user_id : inbound.group_id;
+    return d;
+}
+
+namespace {
+
+bool reply_token_refused(const line::Result& r) {
+    if (r.status != 400) return false;
+    return r.body.find("eply token") != std::string::npos;
+}
+
+}  // namespace
+
+DeliveryOutcome deliver_outbox_item(
+    line::Client& line,
+    const storage::OutboxItem& item,
+    std::chrono::milliseconds reply_token_max_age
+) {
+    const bool can_push = item.must_arrive && !item.user_id.empty();
+    if (!item.reply_token.empty() && item.age_ms < reply_token_max_age.count()) {
+        auto r = line.reply(item.reply_token, item.messages);
+        if (r.ok) return {"sent", ""};
+        if (!(reply_token_refused(r) || r.status == 0) || !can_push) {
+            log::warn(
+                "reply failed",
+                {{"outbox_id", std::to_string(item.id)}, {"status", std::to_string(r.status)}, {"request_id", r.request_id}}
+            );
+            return {"failed", r.error.empty() ? r.body : r.error};
+        }
+        log::info("reply token refused, pushing instead", {{"outbox_id", std::to_string(item.id)}});
+    } else if (!can_push) {
+        return {"expired", "reply token too old and the messages are not marked must-arrive"};
+    }
+    auto r = line.push(item.user_id, item.messages, item.retry_key);
+    if (r.ok) return {"sent", ""};
+    log::warn(
+        "push failed",
+        {{"outbox_id", std::to_string(item.id)}, {"status", std::to_string(r.status)}, {"request_id", r.request_id}}
+    );
+    return {"failed", r.error.empty() ? r.body : r.error};
+}
+
+}  // namespace sapo::dispatch

@@ -1,1 +1,0 @@
-#include "bot/line/client.hpp"

@@ -1,1 +1,0 @@
-#include "flows/event.hpp"

@@ -1,0 +1,27 @@
+#pragma once
+/// @file
+/// @brief Shared by the storage/pg_*.cpp files only: libpqxx stays behind this folder.
+
+#include <pqxx/pqxx>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/errors.hpp"
+
+namespace sapo::storage::pg {
+
+/// Opens a connection; unreachable database -> StorageError(transient).
+std::unique_ptr<pqxx::connection> connect(const std::string& url);
+
+/// Rethrows the current libpqxx exception as a StorageError; call inside a catch block.
+[[noreturn]] void rethrow_as_storage_error(const std::string& context);
+
+/// A JSON array from already-serialised JSON values.
+std::string json_array(const std::vector<std::string>& values);
+
+/// The elements of a JSON array, each re-serialised.
+std::vector<std::string> json_array_elements(const std::string& array_json);
+
+}  // namespace sapo::storage::pg

@@ -1,0 +1,333 @@
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "storage/migrations.hpp"
+#include "storage/pg_common.hpp"
+#include "storage/repository.hpp"
+
+namespace sapo::storage {
+namespace {
+
+struct Statement {
+    const char* name;
+    const char* sql;
+};
+
+// Every statement the dispatcher runs, prepared when the connection opens so a broken statement
+// fails at start-up (and in the storage tests), not inside somebody's conversation.
+constexpr Statement kStatements[] = {
+    {"lock_key", "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"},
+    {"next_pending", R"sql(
+SELECT id, webhook_event_id, ordering_key, event_type, mode, coalesce(user_id, ''),
+       coalesce(reply_token, ''), event_ts_ms, destination, raw::text, attempts
+FROM webhook_events
+WHERE ordering_key = $1 AND status = 'pending'
+ORDER BY event_ts_ms, id
+LIMIT 1)sql"},
+    {"load_user", "SELECT user_id, follow_state, coalesce(language, '') FROM users WHERE user_id = $1"},
+    {"touch_user", R"sql(
+INSERT INTO users (user_id, follow_state, followed_at, unfollowed_at, language)
+VALUES ($1,
+        CASE WHEN $2 = '' THEN 'unknown' ELSE $2 END,
+        CASE WHEN $2 = 'followed' THEN to_timestamp($3 / 1000.0) END,
+        CASE WHEN $2 = 'unfollowed' THEN to_timestamp($3 / 1000.0) END,
+        NULLIF($4, ''))
+ON CONFLICT (user_id) DO UPDATE SET
+    follow_state  = CASE WHEN $2 = '' THEN users.follow_state ELSE $2 END,
+    followed_at   = CASE WHEN $2 = 'followed' THEN to_timestamp($3 / 1000.0) ELSE users.followed_at END,
+    unfollowed_at = CASE WHEN $2 = 'unfollowed' THEN to_timestamp($3 / 1000.0) ELSE users.unfollowed_at END,
+    language      = coalesce(NULLIF($4, ''), users.language),
+    updated_at    = now())sql"},
+    {"insert_outbox", R"sql(
+INSERT INTO outbox (event_id, user_id, reply_token, messages, must_arrive, retry_key)
+VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), $4::jsonb, $5, gen_random_uuid())
+RETURNING id, retry_key::text)sql"},
+    {"mark_processed", R"sql(
+UPDATE webhook_events SET status = 'processed', processed_at = now(), attempts = attempts + 1
+WHERE id = $1)sql"},
+    {"mark_attempt_failed", R"sql(
+UPDATE webhook_events
+SET attempts = attempts + 1, last_error = $2,
+    status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE status END,
+    processed_at = CASE WHEN attempts + 1 >= $3 THEN now() END
+WHERE id = $1
+RETURNING status)sql"},
+    {"pending_keys", R"sql(
+SELECT ordering_key FROM webhook_events WHERE status = 'pending'
+GROUP BY ordering_key ORDER BY min(id) LIMIT $1)sql"},
+    {"reclaim_outbox", R"sql(
+UPDATE outbox SET claimed_at = now(), attempts = attempts + 1
+WHERE id IN (SELECT id FROM outbox
+             WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => $1 / 1000.0)
+             ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+RETURNING id, coalesce(event_id, 0), coalesce(user_id, ''), coalesce(reply_token, ''),
+          messages::text, must_arrive, retry_key::text,
+          (extract(epoch FROM now() - created_at) * 1000)::bigint)sql"},
+    {"finish_outbox", R"sql(
+UPDATE outbox SET status = $2, last_error = NULLIF($3, ''),
+                  sent_at = CASE WHEN $2 = 'sent' THEN now() END
+WHERE id = $1)sql"},
+    {"set_language", "UPDATE users SET language = $2, updated_at = now() WHERE user_id = $1"},
+};
+
+const char* follow_state(Decision::Follow f) {
+    switch (f) {
+        case Decision::Follow::followed:
+            return "followed";
+        case Decision::Follow::unfollowed:
+            return "unfollowed";
+        case Decision::Follow::unchanged:
+            return "";
+    }
+    return "";
+}
+
+class PgRepository final : public Repository {
+public:
+    explicit PgRepository(std::string url) : url_(std::move(url)) {}
+
+    std::optional<Handled> handle_next(
+        const std::string& key,
+        const Handler& handler,
+        int max_attempts
+    ) override {
+        return guarded("handling an event", [&]() -> std::optional<Handled> {
+            pqxx::work tx(conn());
+            tx.exec_prepared("lock_key", key);
+            auto rows = tx.exec_prepared("next_pending", key);
+            if (rows.empty()) {
+                tx.commit();
+                return std::nullopt;
+            }
+            Handled h;
+            h.event = to_event(rows[0]);
+            std::optional<UserRecord> user;
+            if (!h.event.user_id.empty()) {
+                auto u = tx.exec_prepared("load_user", h.event.user_id);
+                if (!u.empty()) user = UserRecord{u[0][0].c_str(), u[0][1].c_str(), u[0][2].c_str()};
+            }
+            Decision d;
+            try {
+                d = handler(h.event, user);
+            } catch (const StorageError&) {
+                throw;
+            } catch (const std::exception& e) {
+                h.failed = true;
+                h.error = e.what();
+            }
+            if (h.failed) {
+                tx.abort();
+                record_failure(h, max_attempts);
+                return h;
+            }
+            if (!h.event.user_id.empty()) {
+                tx.exec_prepared(
+                    "touch_user", h.event.user_id, follow_state(d.follow), h.event.event_ts_ms, d.language
+                );
+            }
+            if (!d.messages.empty()) {
+                auto o = tx.exec_prepared(
+                    "insert_outbox",
+                    h.event.id,
+                    d.push_to,
+                    d.reply_token,
+                    pg::json_array(d.messages),
+                    d.must_arrive
+                );
+                OutboxItem item;
+                item.id = o[0][0].as<std::int64_t>();
+                item.event_id = h.event.id;
+                item.user_id = d.push_to;
+                item.reply_token = d.reply_token;
+                item.messages = d.messages;
+                item.must_arrive = d.must_arrive;
+                item.retry_key = o[0][1].c_str();
+                h.outbox = std::move(item);
+            }
+            tx.exec_prepared("mark_processed", h.event.id);
+            tx.commit();
+            return h;
+        });
+    }
+
+    std::vector<std::string> pending_keys(int limit) override {
+        return guarded("listing pending events", [&] {
+            pqxx::read_transaction tx(conn());
+            std::vector<std::string> keys;
+            for (const auto& row : tx.exec_prepared("pending_keys", limit)) keys.emplace_back(row[0].c_str());
+            return keys;
+        });
+    }
+
+    std::vector<OutboxItem> reclaim_outbox(std::chrono::milliseconds stale, int limit) override {
+        return guarded("reclaiming the outbox", [&] {
+            pqxx::work tx(conn());
+            auto rows = tx.exec_prepared("reclaim_outbox", static_cast<long long>(stale.count()), limit);
+            tx.commit();
+            std::vector<OutboxItem> items;
+            for (const auto& row : rows) {
+                OutboxItem i;
+                i.id = row[0].as<std::int64_t>();
+                i.event_id = row[1].as<std::int64_t>();
+                i.user_id = row[2].c_str();
+                i.reply_token = row[3].c_str();
+                i.messages = pg::json_array_elements(row[4].c_str());
+                i.must_arrive = row[5].as<bool>();
+                i.retry_key = row[6].c_str();
+                i.age_ms = row[7].as<std::int64_t>();
+                items.push_back(std::move(i));
+            }
+            return items;
+        });
+    }
+
+    void finish_outbox(std::int64_t id, const std::string& status, const std::string& error) override {
+        guarded("recording a delivery", [&] {
+            pqxx::work tx(conn());
+            tx.exec_prepared("finish_outbox", id, status, error);
+            tx.commit();
+            return 0;
+        });
+    }
+
+    void set_language(const std::string& user_id, const std::string& language) override {
+        guarded("setting a language", [&] {
+            pqxx::work tx(conn());
+            tx.exec_prepared("set_language", user_id, language);
+            tx.commit();
+            return 0;
+        });
+    }
+
+private:
+    pqxx::connection& conn() {
+        if (!conn_ || !conn_->is_open()) {
+            conn_.reset();
+            auto c = pg::connect(url_);
+            for (const auto& s : kStatements) c->prepare(s.name, s.sql);
+            conn_ = std::move(c);
+        }
+        return *conn_;
+    }
+
+    template <class F>
+    auto guarded(const std::string& what, F&& f) -> decltype(f()) {
+        try {
+            return f();
+        } catch (const StorageError& e) {
+            if (e.transient()) conn_.reset();
+            throw;
+        } catch (...) {
+            try {
+                pg::rethrow_as_storage_error(what);
+            } catch (const StorageError& e) {
+                if (e.transient()) conn_.reset();
+                throw;
+            }
+        }
+    }
+
+    static StoredEvent to_event(const pqxx::row& r) {
+        StoredEvent e;
+        e.id = r[0].as<std::int64_t>();
+        e.webhook_event_id = r[1].c_str();
+        e.ordering_key = r[2].c_str();
+        e.event_type = r[3].c_str();
+        e.mode = r[4].c_str();
+        e.user_id = r[5].c_str();
+        e.reply_token = r[6].c_str();
+        e.event_ts_ms = r[7].as<std::int64_t>();
+        e.destination = r[8].c_str();
+        e.raw = r[9].c_str();
+        e.attempts = r[10].as<int>();
+        return e;
+    }
+
+    void record_failure(Handled& h, int max_attempts) {
+        pqxx::work tx(conn());
+        auto r = tx.exec_prepared("mark_attempt_failed", h.event.id, h.error, max_attempts);
+        tx.commit();
+        h.gave_up = !r.empty() && std::string(r[0][0].c_str()) == "failed";
+    }
+
+    std::string url_;
+    std::unique_ptr<pqxx::connection> conn_;
+};
+
+class PgHealthProbe final : public HealthProbe {
+public:
+    PgHealthProbe(std::string url, std::chrono::milliseconds interval)
+        : url_(std::move(url)), interval_(interval), thread_([this] { run(); }) {}
+
+    ~PgHealthProbe() override { stop(); }
+
+    bool ready(std::string& why) const override {
+        std::lock_guard lock(mutex_);
+        why = why_;
+        return ready_;
+    }
+
+    void stop() override {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return;
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    void run() {
+        std::unique_ptr<pqxx::connection> conn;
+        for (;;) {
+            bool ok = false;
+            std::string why;
+            try {
+                if (!conn || !conn->is_open()) conn = pg::connect(url_);
+                pqxx::read_transaction tx(*conn);
+                auto exists = tx.exec("SELECT to_regclass('schema_migrations') IS NOT NULL")[0][0].as<bool>();
+                int version = exists ? tx.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0].as<int>() : 0;
+                int latest = latest_migration_version();
+                ok = version == latest;
+                if (!ok) {
+                    why = "schema at version " + std::to_string(version) + ", this binary needs " +
+                          std::to_string(latest) + " (run sapo migrate)";
+                }
+            } catch (const std::exception& e) {
+                conn.reset();
+                why = std::string("database unreachable: ") + e.what();
+            }
+            std::unique_lock lock(mutex_);
+            ready_ = ok;
+            why_ = why;
+            if (cv_.wait_for(lock, interval_, [&] { return stopping_; })) return;
+        }
+    }
+
+    std::string url_;
+    std::chrono::milliseconds interval_;
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    bool ready_ = false;
+    std::string why_ = "not checked yet";
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Repository> make_pg_repository(const std::string& database_url) {
+    return std::make_unique<PgRepository>(database_url);
+}
+
+std::unique_ptr<HealthProbe> make_pg_health_probe(
+    const std::string& database_url,
+    std::chrono::milliseconds interval
+) {
+    return std::make_unique<PgHealthProbe>(database_url, interval);
+}
+
+}  // namespace sapo::storage

@@ -1,0 +1,72 @@
+#pragma once
+/// @file
+/// @brief The dispatcher's access to events, users and the outbox. One Repository per worker
+/// thread: it owns one database connection and is not thread-safe.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "storage/records.hpp"
+
+namespace sapo::storage {
+
+struct Handled {
+    StoredEvent event;
+    bool failed = false;  ///< the handler threw; see error
+    std::string error;
+    bool gave_up = false;  ///< failed and out of attempts: the event is marked failed
+    std::optional<OutboxItem> outbox;  ///< messages to send now
+};
+
+class Repository {
+public:
+    using Handler = std::function<Decision(const StoredEvent&, const std::optional<UserRecord>&)>;
+
+    virtual ~Repository() = default;
+
+    /// Takes the oldest pending event of `key` under the key's lock (so no other worker or
+    /// instance handles the same key meanwhile), runs `handler`, and in the same transaction
+    /// applies its Decision, writes the outbox row and marks the event processed. A handler that
+    /// throws leaves the event pending with attempts+1, or failed once `max_attempts` is reached.
+    /// Returns nullopt when the key has nothing pending. Throws StorageError.
+    virtual std::optional<Handled> handle_next(
+        const std::string& key,
+        const Handler& handler,
+        int max_attempts
+    ) = 0;
+
+    /// Keys with pending events (crash recovery and the periodic sweep).
+    virtual std::vector<std::string> pending_keys(int limit) = 0;
+
+    /// Outbox rows whose sender vanished (claimed longer ago than `stale`), claimed anew.
+    virtual std::vector<OutboxItem> reclaim_outbox(std::chrono::milliseconds stale, int limit) = 0;
+
+    /// Records the delivery outcome: "sent", "failed" or "expired".
+    virtual void finish_outbox(std::int64_t id, const std::string& status, const std::string& error) = 0;
+
+    /// Sets a user's language (from the LINE profile).
+    virtual void set_language(const std::string& user_id, const std::string& language) = 0;
+};
+
+/// A PostgreSQL repository; connects lazily and reconnects after a broken connection.
+std::unique_ptr<Repository> make_pg_repository(const std::string& database_url);
+
+/// Checks the database in the background for /readyz without ever blocking the caller.
+class HealthProbe {
+public:
+    virtual ~HealthProbe() = default;
+    /// Latest result: database reachable and schema at the binary's version.
+    virtual bool ready(std::string& why) const = 0;
+    virtual void stop() = 0;
+};
+
+std::unique_ptr<HealthProbe> make_pg_health_probe(
+    const std::string& database_url,
+    std::chrono::milliseconds interval
+);
+
+}  // namespace sapo::storage
