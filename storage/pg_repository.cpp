@@ -42,10 +42,10 @@ ON CONFLICT (user_id) DO UPDATE SET
     updated_at    = now())sql"},
     {"insert_outbox", R"sql(
 INSERT INTO outbox (event_id, user_id, reply_token, messages, must_arrive, retry_key)
-VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), $4::jsonb, $5, gen_random_uuid())
+VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), $4::json, $5, gen_random_uuid())
 RETURNING id, retry_key::text)sql"},
     {"mark_processed", R"sql(
-UPDATE webhook_events SET status = 'processed', processed_at = now(), attempts = attempts + 1
+UPDATE webhook_events SET status = 'processed', processed_at = clock_timestamp(), attempts = attempts + 1
 WHERE id = $1)sql"},
     {"mark_attempt_failed", R"sql(
 UPDATE webhook_events

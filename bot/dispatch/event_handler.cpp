@@ -43,7 +43,8 @@ storage::Decision EventHandler::decide(
         }
     }
 
-    if (inbound.mode == "standby") return d;  // another channel owns the chat: store, never answer
+    // standby (another channel owns the chat) or a mode we do not know: store, never answer
+    if (inbound.mode != "active") return d;
     auto response = responder_.respond(inbound, context);
     d.messages = std::move(response.messages);
     d.must_arrive = response.must_arrive;

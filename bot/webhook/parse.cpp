@@ -150,7 +150,9 @@ std::string string_member(const Value* object, const char* name) {
 }
 
 std::string derived_id(const std::string& destination, const std::string& raw) {
-    const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
+        EVP_MD_CTX_new(), EVP_MD_CTX_free
+    );
     std::array<unsigned char, 32> digest{};
     unsigned int size = 0;
     if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||

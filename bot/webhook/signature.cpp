@@ -71,7 +71,7 @@ private:
         try {
             key_.assign(key);
         } catch (const std::bad_alloc&) {
-            return false;  // the context is keyed, but we cannot remember with what: re-key next time
+            return false;  // keyed, but we cannot remember with what: re-key next time
         }
         keyed_ = true;
         return true;

@@ -46,7 +46,7 @@ CREATE TABLE outbox (
     event_id     bigint REFERENCES webhook_events (id),
     user_id      text,
     reply_token  text,
-    messages     jsonb NOT NULL,
+    messages     json NOT NULL,  -- json, not jsonb: sent byte for byte as decided
     must_arrive  boolean NOT NULL DEFAULT false,
     retry_key    uuid NOT NULL,
     status       text NOT NULL DEFAULT 'sending'

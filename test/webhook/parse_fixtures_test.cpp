@@ -45,13 +45,13 @@ constexpr const char* kJavaDestination = "Uab012345678901234567890123456789";
 // file cannot be added without saying what it contains.
 const std::map<std::string, Expected>& expected_fixtures() {
     static const std::vector<std::string> v3_events = {
-        "message/text",      "message/image", "message/video", "message/audio",
-        "message/location",  "message/sticker", "follow",      "unfollow",
-        "join",              "leave",         "postback",      "beacon",
-        "beacon",            "accountLink",   "message/text",  "message/text",
-        "postback",          "postback",      "postback",      "memberJoined",
-        "memberLeft",        "message/file",  "unsend",        "videoPlayComplete",
-        "message/image",     "message/text",  "messageEdited/text", "undefined",
+        "message/text",   "message/image",  "message/video",      "message/audio",
+        "message/location", "message/sticker", "follow",           "unfollow",
+        "join",           "leave",          "postback",           "beacon",
+        "beacon",         "accountLink",    "message/text",       "message/text",
+        "postback",       "postback",       "postback",           "memberJoined",
+        "memberLeft",     "message/file",   "unsend",             "videoPlayComplete",
+        "message/image",  "message/text",   "messageEdited/text", "undefined",
     };
     static const std::map<std::string, Expected> table = [] {
         std::vector<std::string> legacy_events = v3_events;
@@ -82,7 +82,8 @@ const std::map<std::string, Expected>& expected_fixtures() {
             {"java-callback/text-mention.json", {j, {"message/text"}}},
             {"java-callback/text-user.json", {j, {"message/text"}}},
             {"java-callback/unfollow.json", {j, {"unfollow"}}},
-            {"java-callback/unknown.json", {j, {"greatNewFeature", "message/unknownunknownuknown"}}},
+            {"java-callback/unknown.json",
+             {j, {"greatNewFeature", "message/unknownunknownuknown"}}},
             {"java-callback/unsend.json", {j, {"unsend"}}},
             {"java-callback/video-play-complete.json", {j, {"videoPlayComplete"}}},
             {"java-callback/video.json", {j, {"message/video"}}},
@@ -160,8 +161,9 @@ TEST_CASE("fields of a plain text message from a user", "[webhook][parse]") {
     CHECK(e.ordering_key() == "u206d25c2ea6bd87c17655609a1c37cb8");
     CHECK(
         e.raw ==
-        R"({"replyToken":"nHuyWiB7yP5Zw52FIkcQobQuGDXCTA","type":"message","timestamp":1462629479859,)"
-        R"("mode":"active","source":{"type":"user","userId":"u206d25c2ea6bd87c17655609a1c37cb8"},)"
+        R"({"replyToken":"nHuyWiB7yP5Zw52FIkcQobQuGDXCTA","type":"message",)"
+        R"("timestamp":1462629479859,"mode":"active",)"
+        R"("source":{"type":"user","userId":"u206d25c2ea6bd87c17655609a1c37cb8"},)"
         R"("message":{"id":"325708","type":"text","text":"Hello, world"}})"
     );
     // No webhookEventId in this (old) body. Pinned value: sha256(destination + "\n" + raw),
@@ -317,7 +319,8 @@ TEST_CASE("derived ids for bodies without webhookEventId", "[webhook][parse]") {
 }
 
 TEST_CASE("derived ids ignore formatting and position, not content", "[webhook][parse]") {
-    const ParseResult compact = parse_callback(R"({"destination":"Uab","events":[{"type":"follow"}]})");
+    const ParseResult compact =
+        parse_callback(R"({"destination":"Uab","events":[{"type":"follow"}]})");
     const ParseResult spaced = parse_callback(
         "{ \"events\" : [ {\"type\":\"unfollow\"},\n\t{ \"type\" : \"follow\" } ],\n"
         "  \"destination\" : \"Uab\" }\n"

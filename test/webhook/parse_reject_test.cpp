@@ -156,7 +156,8 @@ TEST_CASE("deep nesting is refused without recursion", "[webhook][parse]") {
         REQUIRE(at_limit.ok);
         REQUIRE(at_limit.callback.events.size() == 1);
         CHECK(at_limit.callback.events[0].type == "deep");
-        CHECK(at_limit.callback.events[0].raw.find(std::string(kMaxJsonDepth - 3, '[')) != std::string::npos);
+        const std::string innermost = std::string(kMaxJsonDepth - 3, '[');
+        CHECK(at_limit.callback.events[0].raw.find(innermost) != std::string::npos);
 
         const ParseResult over = parse_callback(event_with_nesting(kMaxJsonDepth - 2));
         check_refused(over, "malformed JSON at offset ");
@@ -200,7 +201,8 @@ TEST_CASE("known fields of the wrong type count as missing", "[webhook][parse]")
 
 TEST_CASE("timestamps: int64 only", "[webhook][parse]") {
     const auto timestamp = [](const std::string& json) {
-        const ParseResult r = parse_callback(R"({"events":[{"type":"follow","timestamp":)" + json + "}]}");
+        const ParseResult r =
+            parse_callback(R"({"events":[{"type":"follow","timestamp":)" + json + "}]}");
         REQUIRE(r.ok);
         return r.callback.events.at(0).timestamp_ms;
     };
@@ -271,12 +273,14 @@ TEST_CASE("mangled fixtures never throw and always answer", "[webhook][parse]") 
     int accepted = 0;
     int inconsistent = 0;
     int threw = 0;
+    constexpr std::string_view kStructural = "[]{}\",:\\";
     for (int i = 0; i < 3000; ++i) {
         std::string body = original;
-        switch (i % 4) {
+        const auto k = static_cast<std::size_t>(i);
+        switch (k % 4) {
             case 0: body[pos(rng)] = static_cast<char>(byte(rng)); break;
             case 1: body.resize(pos(rng)); break;
-            case 2: body.insert(pos(rng), std::string(1, "[]{}\",:\\"[static_cast<std::size_t>(i / 4) % 8])); break;
+            case 2: body.insert(pos(rng), 1, kStructural[(k / 4) % kStructural.size()]); break;
             default: body.erase(pos(rng), 1); break;
         }
         try {

@@ -25,7 +25,8 @@ struct Vector {
 // The vectors of test/fixtures/line/SOURCES.md, cross-checked there against @line/bot-sdk.
 std::vector<Vector> line_vectors() {
     return {
-        {read_line_fixture("python/v3-webhook.json"), "PlcTNAF9DJeT1Ct4YMqBVeC+WK5FSC8YaZHDPgSkz5s="},
+        {read_line_fixture("python/v3-webhook.json"),
+         "PlcTNAF9DJeT1Ct4YMqBVeC+WK5FSC8YaZHDPgSkz5s="},
         {read_line_fixture("java-callback/text-user.json"),
          "/EsHtcBhWAOYX4h7svSLq8vqb3AIRrVczY+k8Rlsxbw="},
         {read_line_fixture("java-callback/unknown.json"),
@@ -45,9 +46,12 @@ TEST_CASE("LINE's signature vectors verify", "[webhook][signature]") {
     }
 }
 
-TEST_CASE("RFC 4231 HMAC-SHA256 vectors, including a key longer than the block", "[webhook][signature]") {
+TEST_CASE("RFC 4231 HMAC-SHA256 vectors, long key included", "[webhook][signature]") {
     // Test case 2: short key.
-    CHECK(sign("Jefe", "what do ya want for nothing?") == "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+    CHECK(
+        sign("Jefe", "what do ya want for nothing?") ==
+        "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="
+    );
     // Test case 6: a 131-byte key is hashed first.
     const std::string long_key(131, '\xaa');
     const std::string message = "Test Using Larger Than Block-Size Key - Hash Key First";
@@ -122,7 +126,9 @@ TEST_CASE("sign() round-trips through verify_signature()", "[webhook][signature]
     const std::vector<std::string> bodies = {
         "", "{}", binary, std::string(1 << 20, 'x'), read_line_fixture("python/legacy-webhook.json")
     };
-    const std::vector<std::string> secrets = {"testsecret", "0123456789abcdef0123456789abcdef", binary};
+    const std::vector<std::string> secrets = {
+        "testsecret", "0123456789abcdef0123456789abcdef", binary
+    };
     for (const auto& secret : secrets) {
         for (const auto& body : bodies) {
             const std::string signature = sign(secret, body);
