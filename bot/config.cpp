@@ -79,8 +79,6 @@ void apply(Config& c, const std::string& key, const std::string& name, const std
         c.idle_timeout = milliseconds(parse_int(key, v, 100, 3600000));
     } else if (name == "db_writers") {
         c.db_writers = static_cast<int>(parse_int(key, v, 1, 32));
-    } else if (name == "db_connect_timeout_ms") {
-        c.db_connect_timeout = milliseconds(parse_int(key, v, 100, 60000));
     } else if (name == "webhook_store_timeout_ms") {
         c.webhook_store_timeout = milliseconds(parse_int(key, v, 100, 10000));
     } else if (name == "max_batch_requests") {

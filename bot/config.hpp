@@ -38,7 +38,6 @@ struct Config {
     // database
     std::string database_url;  ///< DATABASE_URL (environment only)
     int db_writers = 2;        ///< connections that commit webhook batches (group commit)
-    std::chrono::milliseconds db_connect_timeout{1000};
     /// Longest a webhook waits for its commit before answering 503 (LINE gives up after 2 s).
     std::chrono::milliseconds webhook_store_timeout{1500};
     std::size_t max_batch_requests = 512;  ///< requests folded into one group commit at most

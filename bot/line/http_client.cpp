@@ -55,7 +55,8 @@ constexpr std::uint64_t kResponseBodyLimit = 1024 * 1024;
 // An idle keep-alive connection older than this is more likely closed by a middlebox than
 // alive; a fresh connect is cheaper than a failed request.
 constexpr auto kMaxIdle = std::chrono::seconds(30);
-constexpr int kMaxMessages = 5;
+constexpr std::size_t kMaxMessages = 5;
+constexpr double kLoadingRateLimit = 100;  // BRIEF 2.5: display a loading animation
 
 const std::string kShuttingDown = "client is shutting down";
 
@@ -95,6 +96,11 @@ Target parse_base_url(const std::string& base_url) {
     // A token in the URL would end up in error messages and proxies' logs.
     if (url.has_userinfo()) throw std::invalid_argument("HttpClient: base_url must not contain credentials");
     if (url.has_query()) throw std::invalid_argument("HttpClient: base_url must not have a query");
+    // Boost.URL 1.81 reads "http://127.0.0.1.example.com" as host 127.0.0.1 and path
+    // ".example.com" (boostorg/url#755); a path after an authority must start with '/'.
+    if (!url.encoded_path().empty() && url.encoded_path().front() != '/') {
+        throw std::invalid_argument("HttpClient: base_url has a malformed host");
+    }
 
     bool loopback = false;
     switch (url.host_type()) {
@@ -444,7 +450,9 @@ Outcome Transport::run(Request request, bool idempotent) {
     std::promise<Outcome> promise;
     auto future = promise.get_future();
     auto exchange = std::make_shared<Exchange>(*this, std::move(request), idempotent, std::move(promise));
-    asio::post(ioc_, [exchange] { exchange->start(); });
+    // Hand over the only reference: the exchange must die on the I/O thread, which owns live_
+    // and the sockets, never here after the promise is set.
+    asio::post(ioc_, [exchange = std::move(exchange)] { exchange->start(); });
     try {
         return future.get();
     } catch (const std::future_error&) {
@@ -618,7 +626,9 @@ bool is_uuid(std::string_view s) {
 class HttpClient::Impl {
 public:
     explicit Impl(HttpClientOptions options)
-        : options_(std::move(options)), limiter_(options_.rate_limit_per_s) {
+        : options_(std::move(options)),
+          limiter_(options_.rate_limit_per_s),
+          loading_limiter_(std::min(options_.rate_limit_per_s, kLoadingRateLimit)) {
         if (options_.max_attempts < 1) throw std::invalid_argument("HttpClient: max_attempts must be >= 1");
         if (options_.timeout.count() <= 0) throw std::invalid_argument("HttpClient: timeout must be > 0");
         if (options_.backoff_base.count() < 0 || options_.backoff_max.count() < 0) {
@@ -666,7 +676,7 @@ public:
         const std::string endpoint = endpoint_name(call.endpoint);
         Result result;
         for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-            if (!pace()) return shutting_down(result);
+            if (!pace(call.endpoint)) return shutting_down(result);
             result.attempts = attempt;
             Outcome o = transport_->run(request, call.endpoint != Endpoint::reply);
             if (o.cancelled) return shutting_down(result);
@@ -804,8 +814,9 @@ private:
         return !cv_.wait_for(lock, d, [this] { return stopping_; });
     }
 
-    bool pace() {
-        const auto wait = limiter_.reserve();
+    bool pace(Endpoint endpoint) {
+        auto wait = limiter_.reserve();
+        if (endpoint == Endpoint::loading) wait = std::max(wait, loading_limiter_.reserve());
         if (wait.count() <= 0) {
             std::lock_guard lock(mutex_);
             return !stopping_;
@@ -816,6 +827,7 @@ private:
     const HttpClientOptions options_;
     std::string user_agent_;
     RateLimiter limiter_;
+    RateLimiter loading_limiter_;  // LINE allows the loading animation 100 req/s, not 2,000
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stopping_ = false;

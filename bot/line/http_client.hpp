@@ -25,10 +25,13 @@ struct HttpClientOptions {
     std::chrono::milliseconds timeout{5000};
     /// Attempts per operation, the first one included (>= 1).
     int max_attempts = 4;
-    /// Backoff before retry n (n = 0, 1, ...) is drawn from [0, min(backoff_max, base * 2^n)].
+    /// Backoff before retry n (n = 0, 1, ...): with cap = min(backoff_max, base * 2^n), a wait
+    /// drawn from [0, cap] (full jitter) after 5xx or a timeout, and from [cap, max(cap,
+    /// min(2 * cap, backoff_max))] after 429, which asks us to slow down.
     std::chrono::milliseconds backoff_base{200};
     std::chrono::milliseconds backoff_max{5000};
-    /// Client-side throttle over all endpoints; <= 0 disables it.
+    /// Client-side throttle over all endpoints (LINE's limit for reply, push, multicast and
+    /// profile); loading/start is further held to min(this, 100) per second. <= 0 disables both.
     double rate_limit_per_s = 2000;
     /// Idle keep-alive connections kept for reuse (0 = a new connection per request).
     int pool_size = 16;

@@ -149,6 +149,8 @@ TEST_CASE("fake line server: body checks common to all POSTs", "[line]") {
     SECTION("bodies over 2 MB get 413") {
         const auto r = post(fake, FakeLineServer::kPushPath, push_body("[" + text_message(std::string(3 << 20, 'a')) + "]"));
         CHECK(r.status == 413);
+        REQUIRE(fake.requests().size() == 1);
+        CHECK(fake.requests()[0].status == 413);
     }
     SECTION("unknown paths get 404, wrong methods 405") {
         CHECK(post(fake, "/v2/bot/message/broadcastX", "{}").status == 404);

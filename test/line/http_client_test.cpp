@@ -398,7 +398,8 @@ TEST_CASE("http client: plain http is refused unless the host is loopback", "[li
         HttpClient client(o);
     };
     for (const char* url : {"http://api.line.me", "http://10.0.0.1:8080", "http://[2001:db8::1]:80",
-                            "http://128.0.0.1", "http://localhost.example.com", "http://127.0.0.1.nip.io"}) {
+                            "http://128.0.0.1", "http://localhost.example.com", "http://127.0.0.1.nip.io",
+                            "http://127.0.0.1.example.com:8080/x"}) {
         INFO(url);
         CHECK_THROWS_AS(make(url), std::invalid_argument);
     }
@@ -666,4 +667,13 @@ TEST_CASE("http client: show_loading posts chatId and loadingSeconds, 202 is ok"
     CHECK(std::string(body["chatId"].GetString()) == user(3));
     CHECK(body["loadingSeconds"].GetInt() == seconds);
     CHECK(fake.requests()[0].path == FakeLineServer::kLoadingPath);
+}
+
+TEST_CASE("http client: loading/start is held to LINE's 100 req/s", "[line]") {
+    FakeLineServer fake;
+    HttpClient client(options_for(fake));  // 2,000 req/s overall
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 106; ++i) REQUIRE(client.show_loading(user(1), 5).ok);
+    // Burst of 100, then 6 more at 10 ms each.
+    CHECK(std::chrono::steady_clock::now() - start >= 55ms);
 }

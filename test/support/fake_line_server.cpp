@@ -1,6 +1,7 @@
 #include "test/support/fake_line_server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
@@ -430,6 +431,9 @@ public:
     /// Everything LINE would do with one request; called on the I/O thread.
     Answer handle(const http::request<http::string_body>& req, std::size_t connection, std::chrono::milliseconds& delay);
 
+    /// Records a request whose body was over LINE's limit and answers 413.
+    Answer too_large(const http::request<http::string_body>& req, std::size_t connection);
+
     void accept();
     void close_sessions();
 
@@ -496,8 +500,7 @@ private:
     void on_read(beast::error_code ec) {
         if (closed_) return;
         if (ec == http::error::body_limit) {
-            auto answer = error_answer(413, default_message(413));
-            respond(std::move(answer), false, std::chrono::milliseconds(0));
+            respond(server_.too_large(parser_->get(), number_), false, std::chrono::milliseconds(0));
             return;
         }
         if (ec) {
@@ -546,9 +549,20 @@ private:
         if (!response_->keep_alive()) {
             beast::error_code ignored;
             stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            // Lingering close: closing with unread request bytes (a 413 body still arriving)
+            // would reset the connection and the client would never read our answer.
+            drain();
             return;
         }
         read();
+    }
+
+    void drain() {
+        stream_.expires_after(std::chrono::seconds(5));
+        stream_.async_read_some(asio::buffer(drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec || self->closed_) return;
+            self->drain();
+        });
     }
 
     Impl& server_;
@@ -558,6 +572,7 @@ private:
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     std::optional<http::response<http::string_body>> response_;
+    std::array<char, 16 * 1024> drain_{};
     bool closed_ = false;
 };
 
@@ -601,11 +616,9 @@ std::optional<int> FakeLineServer::Impl::consume(std::deque<Rule>& rules, const 
     return std::nullopt;
 }
 
-Answer FakeLineServer::Impl::handle(
-    const http::request<http::string_body>& req,
-    std::size_t connection,
-    std::chrono::milliseconds& delay
-) {
+namespace {
+
+RecordedRequest record_of(const http::request<http::string_body>& req, std::size_t connection) {
     RecordedRequest rec;
     rec.method = std::string(req.method_string());
     rec.target = std::string(req.target());
@@ -615,7 +628,29 @@ Answer FakeLineServer::Impl::handle(
     rec.connection = connection;
     rec.received_at = std::chrono::steady_clock::now();
     rec.request_id = new_request_id();
+    return rec;
+}
 
+}  // namespace
+
+Answer FakeLineServer::Impl::too_large(const http::request<http::string_body>& req, std::size_t connection) {
+    RecordedRequest rec = record_of(req, connection);
+    rec.body.clear();  // only partly read
+    Answer answer = error_answer(413, default_message(413));
+    answer.headers.emplace_back("X-Line-Request-Id", rec.request_id);
+    rec.status = answer.status;
+    std::lock_guard lock(mutex_);
+    requests_.push_back(std::move(rec));
+    cv_.notify_all();
+    return answer;
+}
+
+Answer FakeLineServer::Impl::handle(
+    const http::request<http::string_body>& req,
+    std::size_t connection,
+    std::chrono::milliseconds& delay
+) {
+    RecordedRequest rec = record_of(req, connection);
     std::lock_guard lock(mutex_);
     if (auto d = consume(delays_, rec.path)) delay = std::chrono::milliseconds(*d);
 
