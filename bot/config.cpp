@@ -14,9 +14,9 @@ extern char** environ;
 namespace sapo {
 namespace {
 
-std::string read_file(const std::string& path) {
+std::string read_file(const std::string& key, const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError("SAPO_CONFIG", "cannot read config file " + path);
+    if (!in) throw ConfigError(key, "cannot read config file " + path);
     std::ostringstream ss;
     ss << in.rdbuf();
     return ss.str();
@@ -139,8 +139,8 @@ const std::map<std::string, std::string>& env_settings() {
     return m;
 }
 
-void apply_file(Config& c, const std::string& path) {
-    auto text = read_file(path);
+void apply_file(Config& c, const std::string& key, const std::string& path) {
+    auto text = read_file(key, path);
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseCommentsFlag | rapidjson::kParseTrailingCommasFlag>(text.c_str());
     if (doc.HasParseError()) {
@@ -191,10 +191,10 @@ Config load_config(const Environment& env, const std::string& explicit_path) {
     };
     std::string path = explicit_path.empty() ? get("SAPO_CONFIG") : explicit_path;
     if (!path.empty()) {
-        apply_file(c, path);
+        apply_file(c, explicit_path.empty() ? "SAPO_CONFIG" : "--config", path);
         c.config_path = path;
     } else if (std::filesystem::exists("config/sapo.json")) {
-        apply_file(c, "config/sapo.json");
+        apply_file(c, "config/sapo.json", "config/sapo.json");
         c.config_path = "config/sapo.json";
     }
     for (const auto& [var, name] : env_settings()) {

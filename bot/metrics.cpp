@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace sapo::metrics {
 namespace {
@@ -40,7 +41,9 @@ std::string with_extra(const std::string& labels, const std::string& extra) {
 std::string braces(const std::string& labels) { return labels.empty() ? "" : "{" + labels + "}"; }
 
 std::string number(double v) {
-    if (v == static_cast<double>(static_cast<std::int64_t>(v))) {
+    // Whole numbers print without a decimal point; the range check comes first because casting
+    // a double outside int64 (or NaN) is undefined.
+    if (std::isfinite(v) && std::fabs(v) < 9.0e15 && v == std::floor(v)) {
         return fmt::format("{}", static_cast<std::int64_t>(v));
     }
     return fmt::format("{}", v);

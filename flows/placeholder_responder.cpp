@@ -20,7 +20,7 @@ std::string text_message(const std::string& text) {
 Response PlaceholderResponder::respond(const InboundEvent& event, const UserContext& user) const {
     Response r;
     if (event.mode == "standby") return r;
-    bool en = user.language == "en";
+    bool en = user.language.rfind("en", 0) == 0;  // "en", "en-US", ...
     if (event.type == "follow") {
         r.must_arrive = true;
         r.messages.push_back(text_message(

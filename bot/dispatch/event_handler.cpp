@@ -53,39 +53,21 @@ storage::Decision EventHandler::decide(
     return d;
 }
 
-namespace {
-
-bool reply_token_refused(const line::Result& r) {
-    if (r.status != 400) return false;
-    return r.body.find("eply token") != std::string::npos;
-}
-
-}  // namespace
-
 DeliveryOutcome deliver_outbox_item(
     line::Client& line,
     const storage::OutboxItem& item,
     std::chrono::milliseconds reply_token_max_age
 ) {
-    const bool can_push = item.must_arrive && !item.user_id.empty();
-    if (!item.reply_token.empty() && item.age_ms < reply_token_max_age.count()) {
-        auto r = line.reply(item.reply_token, item.messages);
-        if (r.ok) return {"sent", ""};
-        if (!(reply_token_refused(r) || r.status == 0) || !can_push) {
-            log::warn(
-                "reply failed",
-                {{"outbox_id", std::to_string(item.id)}, {"status", std::to_string(r.status)}, {"request_id", r.request_id}}
-            );
-            return {"failed", r.error.empty() ? r.body : r.error};
-        }
-        log::info("reply token refused, pushing instead", {{"outbox_id", std::to_string(item.id)}});
-    } else if (!can_push) {
+    const bool fresh_token = !item.reply_token.empty() && item.age_ms < reply_token_max_age.count();
+    if (!fresh_token && !(item.must_arrive && !item.user_id.empty())) {
         return {"expired", "reply token too old and the messages are not marked must-arrive"};
     }
-    auto r = line.push(item.user_id, item.messages, item.retry_key);
+    auto r = line::reply_or_push(
+        line, fresh_token ? item.reply_token : "", item.user_id, item.messages, item.must_arrive, item.retry_key
+    );
     if (r.ok) return {"sent", ""};
     log::warn(
-        "push failed",
+        "delivery failed",
         {{"outbox_id", std::to_string(item.id)}, {"status", std::to_string(r.status)}, {"request_id", r.request_id}}
     );
     return {"failed", r.error.empty() ? r.body : r.error};

@@ -36,8 +36,8 @@ struct DeliveryOutcome {
 };
 
 /// Sends an outbox item: reply while the token is young enough, else (or when LINE refuses the
-/// token) push for must-arrive messages with the item's retry key, so a resend after a crash is
-/// not delivered twice.
+/// token) push must-arrive messages with the item's own retry key, so that sending the same item
+/// again after a crash is not delivered twice.
 DeliveryOutcome deliver_outbox_item(
     line::Client& line,
     const storage::OutboxItem& item,

@@ -57,14 +57,17 @@ public:
     virtual Result show_loading(const std::string& user_id, int seconds) = 0;
 };
 
-/// Sends a reply and, when the reply token is invalid or expired and `must_arrive` is set,
-/// pushes the same messages to `user_id` instead.
+/// Sends a reply and, when LINE rejects the reply token (used, expired, unknown) or there is
+/// none, and `must_arrive` is set, pushes the same messages to `user_id` instead. A reply that
+/// timed out is not followed by a push: it has most likely arrived. `retry_key` (empty: a new
+/// one) lets a caller that may repeat the whole call after a crash keep the push idempotent.
 Result reply_or_push(
     Client& client,
     const std::string& reply_token,
     const std::string& user_id,
     const std::vector<std::string>& messages,
-    bool must_arrive
+    bool must_arrive,
+    const std::string& retry_key = ""
 );
 
 }  // namespace sapo::line

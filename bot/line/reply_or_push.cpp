@@ -33,11 +33,12 @@ Result reply_or_push(
     const std::string& reply_token,
     const std::string& user_id,
     const std::vector<std::string>& messages,
-    bool must_arrive
+    bool must_arrive,
+    const std::string& retry_key
 ) {
     const bool can_push = must_arrive && !user_id.empty();
     if (reply_token.empty()) {
-        if (can_push) return client.push(user_id, messages);
+        if (can_push) return client.push(user_id, messages, retry_key);
         Result r;
         r.error = must_arrive ? "no reply token and no user id to push to" : "no reply token";
         return r;
@@ -46,7 +47,7 @@ Result reply_or_push(
     // Only a rejected token proves nothing was sent; after a timeout the reply may have arrived,
     // and pushing then would say everything twice.
     if (!can_push || !reply_token_rejected(replied)) return replied;
-    return client.push(user_id, messages);  // a fresh retry key: this is a new message
+    return client.push(user_id, messages, retry_key);
 }
 
 }  // namespace sapo::line

@@ -131,3 +131,21 @@ TEST_CASE("reply_or_push: no reply token and no must_arrive sends nothing", "[li
     CHECK_FALSE(r.error.empty());
     CHECK(fake.requests().empty());
 }
+
+TEST_CASE("reply_or_push: the caller's retry key makes a repeated fallback push idempotent", "[line]") {
+    // The outbox sends an item again after a crash with the key it stored: LINE must see the
+    // same key both times and accept the second call as a duplicate (409), not a new message.
+    FakeLineServer fake;
+    HttpClient client(options_for(fake));
+    const std::string key = sapo::line::make_retry_key();
+
+    REQUIRE(reply_or_push(client, "rt-gone", kUser, kMessages, true, key).ok);
+    REQUIRE(reply_or_push(client, "rt-gone", kUser, kMessages, true, key).ok);
+
+    const auto pushes = fake.requests(FakeLineServer::kPushPath);
+    REQUIRE(pushes.size() == 2);
+    CHECK(pushes[0].header("x-line-retry-key") == key);
+    CHECK(pushes[1].header("x-line-retry-key") == key);
+    CHECK(pushes[0].status == 200);
+    CHECK(pushes[1].status == 409);
+}
