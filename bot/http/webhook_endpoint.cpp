@@ -35,19 +35,30 @@ metrics::Counter& events_of_type(const std::string& type) {
     );
 }
 
+/// A short id per request for the logs: the process's start time and a sequence number, so ids
+/// from two instances don't collide and need no randomness on the hot path.
+std::string next_request_id() {
+    static const auto prefix = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() % 100000
+    );
+    static std::atomic<std::uint64_t> sequence{0};
+    return prefix + "-" + std::to_string(++sequence);
+}
+
 std::string message_body(const std::string& message) {
     return "{\"message\":\"" + log::json_escape(message) + "\"}";
 }
 
 /// One request waiting for its commit; whoever comes first (commit or deadline) answers.
 struct PendingCommit {
-    PendingCommit(asio::io_context& ioc, Respond r, unsigned v, bool k)
-        : timer(asio::make_strand(ioc)), respond(std::move(r)), version(v), keep_alive(k) {}
+    PendingCommit(asio::io_context& ioc, Respond r, unsigned v, bool k, std::string id)
+        : timer(asio::make_strand(ioc)), respond(std::move(r)), version(v), keep_alive(k), request_id(std::move(id)) {}
 
     asio::steady_timer timer;
     Respond respond;
     unsigned version;
     bool keep_alive;
+    std::string request_id;
     std::atomic<bool> answered{false};
 
     bool claim() { return !answered.exchange(true); }
@@ -71,6 +82,7 @@ WebhookEndpoint::WebhookEndpoint(
 void WebhookEndpoint::handle(Request&& req, Respond respond) {
     const auto version = req.version();
     const bool keep_alive = req.keep_alive();
+    const auto request_id = next_request_id();
     auto answer = [&](unsigned status, const std::string& message) {
         requests(status).inc();
         respond(json_response(status, message.empty() ? "{}" : message_body(message), version, keep_alive));
@@ -79,27 +91,27 @@ void WebhookEndpoint::handle(Request&& req, Respond respond) {
     // Beast looks header names up case-insensitively; LINE may change the case without notice.
     auto signature = req["x-line-signature"];
     if (signature.empty()) {
-        log::warn("webhook rejected: no x-line-signature header");
+        log::warn("webhook rejected: no x-line-signature header", {{"request_id", request_id}});
         return answer(401, "missing x-line-signature header");
     }
     if (!webhook::verify_signature(secret_, req.body(), signature)) {
-        log::warn("webhook rejected: signature does not match");
+        log::warn("webhook rejected: signature does not match", {{"request_id", request_id}});
         return answer(401, "invalid signature");
     }
     auto parsed = webhook::parse_callback(req.body());
     if (!parsed.ok) {
-        log::warn("webhook rejected: malformed body", {{"error", parsed.error}});
+        log::warn("webhook rejected: malformed body", {{"request_id", request_id}, {"error", parsed.error}});
         return answer(400, parsed.error);
     }
     auto& events = parsed.callback.events;
     if (events.empty()) return answer(200, "");  // LINE's Verify button
     for (const auto& e : events) events_of_type(e.type).inc();
 
-    auto pending = std::make_shared<PendingCommit>(ioc_, std::move(respond), version, keep_alive);
+    auto pending = std::make_shared<PendingCommit>(ioc_, std::move(respond), version, keep_alive, request_id);
     pending->timer.expires_after(store_timeout_);
     pending->timer.async_wait([pending](boost::system::error_code ec) {
         if (ec || !pending->claim()) return;
-        log::warn("webhook answered 503: the database did not commit in time");
+        log::warn("webhook answered 503: the database did not commit in time", {{"request_id", pending->request_id}});
         requests(503).inc();
         pending->respond(json_response(
             503, message_body("storage unavailable, please redeliver"), pending->version, pending->keep_alive
@@ -115,10 +127,18 @@ void WebhookEndpoint::handle(Request&& req, Respond respond) {
             if (!pending->claim()) return;
             asio::post(pending->timer.get_executor(), [pending] { pending->timer.cancel(); });
             if (outcome.ok) {
+                if (log::enabled(log::Level::debug)) {
+                    log::debug(
+                        "webhook stored",
+                        {{"request_id", pending->request_id},
+                         {"new", std::to_string(outcome.inserted)},
+                         {"duplicates", std::to_string(outcome.duplicates)}}
+                    );
+                }
                 requests(200).inc();
                 pending->respond(json_response(200, "{}", pending->version, pending->keep_alive));
             } else {
-                log::warn("webhook answered 503: events not stored", {{"error", outcome.error}});
+                log::warn("webhook answered 503: events not stored", {{"request_id", pending->request_id}, {"error", outcome.error}});
                 requests(503).inc();
                 pending->respond(json_response(
                     503, message_body("storage unavailable, please redeliver"), pending->version, pending->keep_alive
