@@ -177,6 +177,7 @@ public:
                 i.must_arrive = row[5].as<bool>();
                 i.retry_key = row[6].c_str();
                 i.age_ms = row[7].as<std::int64_t>();
+                i.reclaimed = true;
                 items.push_back(std::move(i));
             }
             return items;

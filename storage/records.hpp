@@ -52,6 +52,8 @@ struct OutboxItem {
     bool must_arrive = false;
     std::string retry_key;
     std::int64_t age_ms = 0;  ///< since the outbox row was written
+    /// Taken over from a sender that died: it may already have used the reply token.
+    bool reclaimed = false;
 };
 
 }  // namespace sapo::storage

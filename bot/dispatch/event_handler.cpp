@@ -62,6 +62,14 @@ DeliveryOutcome deliver_outbox_item(
     if (!fresh_token && !(item.must_arrive && !item.user_id.empty())) {
         return {"expired", "reply token too old and the messages are not marked must-arrive"};
     }
+    if (fresh_token && item.reclaimed) {
+        // The sender that died may have been answered by LINE just before it could record so.
+        // A refused token then means our own reply went out: pushing would say it twice.
+        auto r = line.reply(item.reply_token, item.messages);
+        if (r.ok) return {"sent", ""};
+        if (line::reply_token_rejected(r)) return {"sent", "reply token already used by the earlier attempt"};
+        return {"failed", r.error.empty() ? r.body : r.error};
+    }
     auto r = line::reply_or_push(
         line, fresh_token ? item.reply_token : "", item.user_id, item.messages, item.must_arrive, item.retry_key
     );

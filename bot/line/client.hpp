@@ -57,6 +57,10 @@ public:
     virtual Result show_loading(const std::string& user_id, int seconds) = 0;
 };
 
+/// True when LINE refused a reply because of its token (unknown, already used or expired): then
+/// nothing was sent.
+bool reply_token_rejected(const Result& result);
+
 /// Sends a reply and, when LINE rejects the reply token (used, expired, unknown) or there is
 /// none, and `must_arrive` is set, pushes the same messages to `user_id` instead. A reply that
 /// timed out is not followed by a push: it has most likely arrived. `retry_key` (empty: a new

@@ -7,7 +7,6 @@
 #include "bot/line/client.hpp"
 
 namespace sapo::line {
-namespace {
 
 /// LINE answers 400 {"message":"Invalid reply token"} for a token that is unknown, already
 /// used or expired; matching "reply token" also covers wordings like "The reply token is
@@ -25,8 +24,6 @@ bool reply_token_rejected(const Result& r) {
     });
     return message.find("reply token") != std::string::npos;
 }
-
-}  // namespace
 
 Result reply_or_push(
     Client& client,

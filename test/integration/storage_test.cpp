@@ -250,6 +250,8 @@ TEST_CASE("repository: outbox rows of a dead sender are reclaimed once", "[pg][s
     CHECK(reclaimed[0].retry_key == h->outbox->retry_key);
     CHECK(reclaimed[0].messages == h->outbox->messages);
     CHECK(reclaimed[0].must_arrive);
+    CHECK(reclaimed[0].reclaimed);
+    CHECK_FALSE(h->outbox->reclaimed);
     CHECK(repo->reclaim_outbox(std::chrono::seconds(30), 10).empty());
     repo->finish_outbox(reclaimed[0].id, "sent", "");
     CHECK(query_value(db.url(), "SELECT status FROM outbox") == "sent");

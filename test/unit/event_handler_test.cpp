@@ -549,3 +549,36 @@ TEST_CASE("event handler: an unreadable raw event throws", "[unit][dispatch]") {
     CHECK_THROWS(handler.decide(stored("[1,2]"), std::nullopt));
     CHECK(line.total_calls() == 0);
 }
+
+TEST_CASE("event handler: a reclaimed item whose token LINE refuses was delivered by the dead sender", "[unit][dispatch]") {
+    // kill -9 between LINE's 200 and our UPDATE: the token is spent by our own reply.
+    FakeClient line;
+    line.reply_result = FakeClient::failed(400, kInvalidToken, "HTTP 400");
+    auto item = outbox_item(true, kYoung);
+    item.reclaimed = true;
+    auto out = deliver_outbox_item(line, item, kMaxAge);
+    CHECK(out.status == "sent");
+    CHECK(line.replies.size() == 1);
+    CHECK(line.pushes.empty());
+}
+
+TEST_CASE("event handler: a reclaimed item with a usable token is replied to", "[unit][dispatch]") {
+    FakeClient line;
+    auto item = outbox_item(true, kYoung);
+    item.reclaimed = true;
+    auto out = deliver_outbox_item(line, item, kMaxAge);
+    CHECK(out.status == "sent");
+    CHECK(line.replies.size() == 1);
+    CHECK(line.pushes.empty());
+}
+
+TEST_CASE("event handler: a reclaimed must-arrive item with an expired token is pushed with its key", "[unit][dispatch]") {
+    FakeClient line;
+    auto item = outbox_item(true, 120000);
+    item.reclaimed = true;
+    auto out = deliver_outbox_item(line, item, kMaxAge);
+    CHECK(out.status == "sent");
+    CHECK(line.replies.empty());
+    REQUIRE(line.pushes.size() == 1);
+    CHECK(line.pushes[0].retry_key == item.retry_key);
+}
