@@ -69,7 +69,6 @@ RETURNING id, coalesce(event_id, 0), coalesce(user_id, ''), coalesce(reply_token
 UPDATE outbox SET status = $2, last_error = NULLIF($3, ''),
                   sent_at = CASE WHEN $2 = 'sent' THEN now() END
 WHERE id = $1)sql"},
-    {"set_language", "UPDATE users SET language = $2, updated_at = now() WHERE user_id = $1"},
 };
 
 const char* follow_state(Decision::Follow f) {
@@ -188,15 +187,6 @@ public:
         guarded("recording a delivery", [&] {
             pqxx::work tx(conn());
             tx.exec_prepared("finish_outbox", id, status, error);
-            tx.commit();
-            return 0;
-        });
-    }
-
-    void set_language(const std::string& user_id, const std::string& language) override {
-        guarded("setting a language", [&] {
-            pqxx::work tx(conn());
-            tx.exec_prepared("set_language", user_id, language);
             tx.commit();
             return 0;
         });

@@ -47,9 +47,6 @@ public:
 
     /// Records the delivery outcome: "sent", "failed" or "expired".
     virtual void finish_outbox(std::int64_t id, const std::string& status, const std::string& error) = 0;
-
-    /// Sets a user's language (from the LINE profile).
-    virtual void set_language(const std::string& user_id, const std::string& language) = 0;
 };
 
 /// A PostgreSQL repository; connects lazily and reconnects after a broken connection.
