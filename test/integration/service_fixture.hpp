@@ -64,6 +64,16 @@ inline std::string text_event(
            text + R"("}})";
 }
 
+/// A fake LINE API, a fresh database and a sapo serving on them: the fixture of the end-to-end
+/// tests. Without SAPO_TEST_DATABASE_URL it fails loudly rather than letting a test pass unseen.
+struct RunningService {
+    line::FakeLineServer line;
+    TempDatabase db;
+    SapoProcess sapo;
+
+    RunningService() : sapo({"serve"}, service_env(db.url(), line)) { sapo.start_serving(); }
+};
+
 /// A LINE-shaped user id for test number n.
 inline std::string user(unsigned n) { return line::FakeLineServer::user_id(n); }
 

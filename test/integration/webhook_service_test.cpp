@@ -32,12 +32,7 @@ bool body_has(const line::RecordedRequest& r, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("service: follow gets the welcome reply with that event's replyToken", "[pg][net][e2e]") {
-    if (!have_test_postgres()) return;
-    line::FakeLineServer line;
-    TempDatabase db;
-    SapoProcess sapo({"serve"}, service_env(db.url(), line));
-    sapo.start_serving();
+TEST_CASE_METHOD(RunningService, "service: follow gets the welcome reply with that event's replyToken", "[pg][net][e2e]") {
     INFO(sapo.log());
 
     line.add_reply_token("rt-follow-1");
@@ -76,12 +71,7 @@ TEST_CASE("service: follow gets the welcome reply with that event's replyToken",
     }
 }
 
-TEST_CASE("service: a redelivered event is stored and handled once", "[pg][net][e2e]") {
-    if (!have_test_postgres()) return;
-    line::FakeLineServer line;
-    TempDatabase db;
-    SapoProcess sapo({"serve"}, service_env(db.url(), line));
-    sapo.start_serving();
+TEST_CASE_METHOD(RunningService, "service: a redelivered event is stored and handled once", "[pg][net][e2e]") {
     INFO(sapo.log());
     line.add_reply_token("rt-text-1");
 
@@ -145,12 +135,7 @@ TEST_CASE("service: rejected requests store nothing", "[pg][net][e2e]") {
     CHECK(count_rows(db.url(), "webhook_events") == 1);
 }
 
-TEST_CASE("service: LINE's Verify request and header-name case", "[pg][net][e2e]") {
-    if (!have_test_postgres()) return;
-    line::FakeLineServer line;
-    TempDatabase db;
-    SapoProcess sapo({"serve"}, service_env(db.url(), line));
-    sapo.start_serving();
+TEST_CASE_METHOD(RunningService, "service: LINE's Verify request and header-name case", "[pg][net][e2e]") {
     std::string verify = R"({"destination":"U00000000000000000000000000000000","events":[]})";
     CHECK(post_webhook(sapo.port(), verify, kSecret).status == 200);
     auto body = callback_body(text_event(user(5), "01CASE", "rt-case", 1700000000000, "hi"));
@@ -158,13 +143,8 @@ TEST_CASE("service: LINE's Verify request and header-name case", "[pg][net][e2e]
     CHECK(count_rows(db.url(), "webhook_events") == 1);
 }
 
-TEST_CASE("service: every LINE fixture is accepted, stored, and standby is never answered", "[pg][net][e2e]") {
-    if (!have_test_postgres()) return;
-    line::FakeLineServer line;
+TEST_CASE_METHOD(RunningService, "service: every LINE fixture is accepted, stored, and standby is never answered", "[pg][net][e2e]") {
     line.accept_any_reply_token(true);
-    TempDatabase db;
-    SapoProcess sapo({"serve"}, service_env(db.url(), line));
-    sapo.start_serving();
     INFO(sapo.log());
 
     std::set<std::string> ids;
@@ -303,13 +283,8 @@ TEST_CASE("service: two sapo processes on one database handle each event once, i
     CHECK(line.requests(line::FakeLineServer::kReplyPath).size() == static_cast<std::size_t>(3 * kPerUser));
 }
 
-TEST_CASE("service: SIGTERM finishes cleanly with exit 0", "[pg][net][e2e]") {
-    if (!have_test_postgres()) return;
-    line::FakeLineServer line;
+TEST_CASE_METHOD(RunningService, "service: SIGTERM finishes cleanly with exit 0", "[pg][net][e2e]") {
     line.accept_any_reply_token(true);
-    TempDatabase db;
-    SapoProcess sapo({"serve"}, service_env(db.url(), line));
-    sapo.start_serving();
     for (int i = 0; i < 10; ++i) {
         auto id = "01TERM" + std::to_string(i);
         REQUIRE(post_webhook(sapo.port(), callback_body(text_event(user(300), id, "rt-" + id, 1700000000000 + i, "x")), kSecret).status == 200);
@@ -321,12 +296,7 @@ TEST_CASE("service: SIGTERM finishes cleanly with exit 0", "[pg][net][e2e]") {
     CHECK(query_value(db.url(), "SELECT count(*) FROM webhook_events WHERE status = 'processed'") == "10");
 }
 
-TEST_CASE("service: health, readiness and metrics", "[pg][net][e2e]") {
-    if (!have_test_postgres()) return;
-    line::FakeLineServer line;
-    TempDatabase db;
-    SapoProcess sapo({"serve"}, service_env(db.url(), line));
-    sapo.start_serving();
+TEST_CASE_METHOD(RunningService, "service: health, readiness and metrics", "[pg][net][e2e]") {
     CHECK(http_request(sapo.port(), "GET", "/healthz").status == 200);
     CHECK(wait_until([&] { return http_request(sapo.port(), "GET", "/readyz").status == 200; }, seconds(5)));
     line.accept_any_reply_token(true);

@@ -1,5 +1,7 @@
 #include "test/support/fake_line_server.hpp"
 
+#include "bot/line/http_client.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -920,17 +922,6 @@ bool FakeLineServer::is_line_id(const std::string& id) {
     });
 }
 
-bool FakeLineServer::is_uuid(const std::string& s) {
-    if (s.size() != 36) return false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') return false;
-        } else if (!std::isxdigit(static_cast<unsigned char>(c))) {
-            return false;
-        }
-    }
-    return true;
-}
+bool FakeLineServer::is_uuid(const std::string& s) { return sapo::line::is_uuid(s); }
 
 }  // namespace sapo::line

@@ -72,6 +72,9 @@ bool have_test_postgres() {
 }
 
 TempDatabase::TempDatabase() : name_("sapo_t_" + random_suffix()) {
+    if (test_server_url().empty()) {
+        throw std::runtime_error("SAPO_TEST_DATABASE_URL is not set; run the tests with scripts/test");
+    }
     exec_sql(test_server_url(), "CREATE DATABASE " + name_);
     url_ = with_database(test_server_url(), name_);
 }
