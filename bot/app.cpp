@@ -8,6 +8,9 @@
 #include <thread>
 
 #include "bot/dispatch/dispatcher.hpp"
+#include "bot/emulator/emulator.hpp"
+#include "bot/emulator/local_channel.hpp"
+#include "bot/http/dev_endpoints.hpp"
 #include "bot/http/router.hpp"
 #include "bot/http/server.hpp"
 #include "bot/http/webhook_endpoint.hpp"
@@ -52,25 +55,41 @@ int migrate(const Config& config) {
 
 int serve(const Config& config) {
     require(config.database_url, "DATABASE_URL", "set it to a PostgreSQL URL, e.g. postgresql://sapo@127.0.0.1:5432/sapo");
-    require(config.channel_secret, "LINE_CHANNEL_SECRET", "copy it from the LINE Developers console (Basic settings)");
-    require(
-        config.access_token,
-        "LINE_CHANNEL_ACCESS_TOKEN",
-        "issue a long-lived channel access token in the LINE Developers console (Messaging API tab)"
-    );
+    // Local mode only when no LINE credential at all is given: half a set is a mistake to report,
+    // never a reason to quietly talk to an emulator instead of LINE.
+    const bool local = config.access_token.empty() && config.channel_secret.empty();
+    if (!local) {
+        require(config.channel_secret, "LINE_CHANNEL_SECRET", "copy it from the LINE Developers console (Basic settings)");
+        require(
+            config.access_token,
+            "LINE_CHANNEL_ACCESS_TOKEN",
+            "issue a long-lived channel access token in the LINE Developers console (Messaging API tab)"
+        );
+    }
     auto endpoint = listen_endpoint(config);
 
     migrate(config);
 
-    line::HttpClientOptions line_options;
-    line_options.base_url = config.line_api_base_url;
-    line_options.access_token = config.access_token;
-    line_options.timeout = config.line_timeout;
-    line_options.max_attempts = config.line_max_attempts;
-    line_options.backoff_base = config.line_backoff_base;
-    line_options.rate_limit_per_s = config.line_rate_limit_per_s;
-    line_options.pool_size = config.line_pool_size;
-    line::HttpClient line_client(line_options);
+    AdjustableClock clock;
+    std::unique_ptr<line::Client> line_client;
+    emulator::Emulator* emulator = nullptr;
+    std::string channel_secret = config.channel_secret;
+    if (local) {
+        auto e = std::make_unique<emulator::Emulator>(clock);
+        emulator = e.get();
+        line_client = std::move(e);
+        channel_secret = emulator::random_channel_secret();
+    } else {
+        line::HttpClientOptions line_options;
+        line_options.base_url = config.line_api_base_url;
+        line_options.access_token = config.access_token;
+        line_options.timeout = config.line_timeout;
+        line_options.max_attempts = config.line_max_attempts;
+        line_options.backoff_base = config.line_backoff_base;
+        line_options.rate_limit_per_s = config.line_rate_limit_per_s;
+        line_options.pool_size = config.line_pool_size;
+        line_client = std::make_unique<line::HttpClient>(line_options);
+    }
 
     flows::PlaceholderResponder responder;
     dispatch::DispatcherOptions dispatch_options;
@@ -81,7 +100,7 @@ int serve(const Config& config) {
     dispatch::Dispatcher dispatcher(
         dispatch_options,
         [&] { return storage::make_pg_repository(config.database_url); },
-        line_client,
+        *line_client,
         responder
     );
 
@@ -98,7 +117,7 @@ int serve(const Config& config) {
     asio::io_context ioc(config.io_threads);
     http::WebhookEndpoint webhook(
         ioc,
-        config.channel_secret,
+        channel_secret,
         *writer,
         [&dispatcher](const std::vector<std::string>& keys) { dispatcher.notify(keys); },
         config.webhook_store_timeout
@@ -108,17 +127,26 @@ int serve(const Config& config) {
     server_options.read_timeout = config.read_timeout;
     server_options.write_timeout = config.write_timeout;
     server_options.idle_timeout = config.idle_timeout;
-    http::Server server(ioc, endpoint, http::make_router(webhook, *health), server_options);
+    std::unique_ptr<http::DevEndpoints> dev;
+    if (emulator) {
+        dev = std::make_unique<http::DevEndpoints>(*emulator, clock, channel_secret, emulator::kBotUserId);
+    }
+    http::Server server(ioc, endpoint, http::make_router(webhook, *health, dev.get()), server_options);
 
     dispatcher.start();
     server.start();
-    log::info(
-        "sapo serving",
-        {{"listen", config.listen_host + ":" + std::to_string(server.local_endpoint().port())},
-         {"version", SAPO_VERSION},
-         {"line_api", config.line_api_base_url},
-         {"mode", "line"}}
-    );
+    const auto listening = config.listen_host + ":" + std::to_string(server.local_endpoint().port());
+    if (local) {
+        log::info(
+            "sapo serving in LOCAL mode: no LINE credentials, the built-in LINE emulator answers",
+            {{"listen", listening}, {"version", SAPO_VERSION}, {"mode", "local"}, {"chat", "http://" + listening + "/dev/chat"}}
+        );
+    } else {
+        log::info(
+            "sapo serving",
+            {{"listen", listening}, {"version", SAPO_VERSION}, {"line_api", config.line_api_base_url}, {"mode", "line"}}
+        );
+    }
 
     // Two-phase stop: the first signal stops accepting and lets requests in flight finish; a
     // second signal, or the grace period running out, stops at once.

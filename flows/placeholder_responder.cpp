@@ -5,7 +5,7 @@
 
 namespace sapo::flows {
 
-std::string text_message(const std::string& text) {
+std::string text_message(const std::string& text, const std::vector<std::string>& quick_replies) {
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
     w.StartObject();
@@ -13,6 +13,29 @@ std::string text_message(const std::string& text) {
     w.String("text");
     w.Key("text");
     w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+    if (!quick_replies.empty()) {
+        w.Key("quickReply");
+        w.StartObject();
+        w.Key("items");
+        w.StartArray();
+        for (const auto& label : quick_replies) {
+            w.StartObject();
+            w.Key("type");
+            w.String("action");
+            w.Key("action");
+            w.StartObject();
+            w.Key("type");
+            w.String("message");
+            w.Key("label");
+            w.String(label.c_str(), static_cast<rapidjson::SizeType>(label.size()));
+            w.Key("text");
+            w.String(label.c_str(), static_cast<rapidjson::SizeType>(label.size()));
+            w.EndObject();
+            w.EndObject();
+        }
+        w.EndArray();
+        w.EndObject();
+    }
     w.EndObject();
     return buf.GetString();
 }
@@ -30,7 +53,10 @@ Response PlaceholderResponder::respond(const InboundEvent& event, const UserCont
                  "(友だち追加ありがとうございます。)"
                : "友だち追加ありがとうございます。\n"
                  "sapo は、施設のチェックイン、健康に関するご相談、毎日の健康観察をお手伝いします。\n"
-                 "(Thank you for adding sapo as a friend.)"
+                 "(Thank you for adding sapo as a friend.)",
+            // The main menu; the conversation engine gives each item its flow.
+            en ? std::vector<std::string>{"Check in", "Health advice", "Daily health report", "FAQ"}
+               : std::vector<std::string>{"チェックイン", "健康相談", "健康観察", "よくある質問"}
         ));
     } else if (event.type == "message" && event.message_type == "text") {
         r.messages.push_back(text_message(

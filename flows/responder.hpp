@@ -34,7 +34,7 @@ public:
     Response respond(const InboundEvent& event, const UserContext& user) const override;
 };
 
-/// A LINE text message object as JSON.
-std::string text_message(const std::string& text);
+/// A LINE text message object as JSON, with message-action quick replies (label = text sent).
+std::string text_message(const std::string& text, const std::vector<std::string>& quick_replies = {});
 
 }  // namespace sapo::flows

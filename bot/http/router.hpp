@@ -2,12 +2,14 @@
 /// @file
 /// @brief Maps (method, path) to the endpoints: /webhook, /healthz, /readyz, /metrics.
 
+#include "bot/http/dev_endpoints.hpp"
 #include "bot/http/server.hpp"
 #include "bot/http/webhook_endpoint.hpp"
 #include "storage/repository.hpp"
 
 namespace sapo::http {
 
-Handler make_router(WebhookEndpoint& webhook, const storage::HealthProbe& health);
+/// `dev` (local mode only; null otherwise) adds /dev/chat, /dev/api/... and /dev/clock.
+Handler make_router(WebhookEndpoint& webhook, const storage::HealthProbe& health, DevEndpoints* dev = nullptr);
 
 }  // namespace sapo::http

@@ -1,6 +1,7 @@
 #include "test/support/fake_line_server.hpp"
 
 #include "bot/line/http_client.hpp"
+#include "bot/line/message_rules.hpp"
 
 #include <algorithm>
 #include <array>
@@ -42,13 +43,7 @@ using Json = rapidjson::Value;
 
 constexpr std::uint64_t kMaxBody = 2 * 1024 * 1024;  // LINE: 413 above 2 MB
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
-constexpr std::size_t kMaxMessages = 5;
-constexpr std::size_t kMaxMulticast = 500;
-constexpr std::size_t kMaxText = 5000;
-constexpr std::size_t kMaxQuickReplyItems = 13;
-constexpr std::size_t kMaxLabel = 20;
-constexpr std::size_t kMaxData = 300;
-constexpr std::size_t kMaxUri = 1000;
+constexpr std::size_t kMaxMulticast = kMulticastChunk;
 
 std::string random_hex(std::size_t bytes) {
     std::vector<unsigned char> b(bytes);
@@ -101,31 +96,7 @@ std::string percent_decode(const std::string& s) {
     return out;
 }
 
-/// Length as LINE counts message text: UTF-16 code units (input is valid UTF-8).
-std::size_t utf16_length(std::string_view s) {
-    std::size_t n = 0;
-    for (unsigned char c : s) {
-        if ((c & 0xC0) == 0x80) continue;  // continuation byte
-        n += (c >= 0xF0) ? 2 : 1;          // 4-byte sequences are surrogate pairs
-    }
-    return n;
-}
-
-/// Length in code points, our stand-in for LINE's grapheme count on labels.
-std::size_t char_length(std::string_view s) {
-    std::size_t n = 0;
-    for (unsigned char c : s) {
-        if ((c & 0xC0) != 0x80) ++n;
-    }
-    return n;
-}
-
 // --- answers -----------------------------------------------------------------------------------
-
-struct Detail {
-    std::string message;
-    std::string property;
-};
 
 struct Answer {
     int status = 200;
@@ -137,32 +108,11 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 void put(Writer& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
-Answer error_answer(int status, const std::string& message, const std::vector<Detail>& details = {}) {
-    rapidjson::StringBuffer buf;
-    Writer w(buf);
-    w.StartObject();
-    w.Key("message");
-    put(w, message);
-    if (!details.empty()) {  // LINE omits an empty details array
-        w.Key("details");
-        w.StartArray();
-        for (const auto& d : details) {
-            w.StartObject();
-            w.Key("message");
-            put(w, d.message);
-            w.Key("property");
-            put(w, d.property);
-            w.EndObject();
-        }
-        w.EndArray();
-    }
-    w.EndObject();
-    return Answer{status, buf.GetString(), {}};
-}
+Answer answer_of(const ApiError& error) { return Answer{error.status, error.body(), {}}; }
 
-Answer invalid_body(const std::vector<Detail>& details) {
-    return error_answer(400, "The request body has " + std::to_string(details.size()) + " error(s)", details);
-}
+Answer error_answer(int status, const std::string& message) { return answer_of(ApiError{status, message, {}}); }
+
+Answer invalid_request(ErrorDetails details) { return answer_of(invalid_body(std::move(details))); }
 
 std::string default_message(int status) {
     switch (status) {
@@ -214,11 +164,7 @@ std::string sent_messages_json(const std::vector<std::string>& ids) {
     return buf.GetString();
 }
 
-// --- body checks -------------------------------------------------------------------------------
-
-const std::set<std::string> kMessageTypes = {
-    "text", "textV2", "sticker", "image", "video", "audio", "location", "imagemap", "template", "flex", "coupon",
-};
+// --- body checks (message objects: bot/line/message_rules) ----------------------------------
 
 std::string idx(const std::string& prefix, std::size_t i) { return prefix + "[" + std::to_string(i) + "]"; }
 
@@ -230,136 +176,12 @@ const Json* member(const Json& obj, const char* name) {
 
 std::string_view sv(const Json& v) { return {v.GetString(), v.GetStringLength()}; }
 
-void check_length(
-    const Json& obj,
-    const char* name,
-    std::size_t max,
-    bool required,
-    const std::string& prefix,
-    std::vector<Detail>& out,
-    std::size_t (*length)(std::string_view) = char_length
-) {
-    const std::string property = prefix + "." + name;
-    const Json* v = member(obj, name);
-    if (v == nullptr) {
-        if (required) out.push_back({"must be specified", property});
-        return;
-    }
-    if (!v->IsString()) {
-        out.push_back({"must be a string", property});
-        return;
-    }
-    const std::size_t n = length(sv(*v));
-    const std::size_t min = required ? 1 : 0;
-    if (n < min || n > max) {
-        out.push_back({"Length must be between " + std::to_string(min) + " and " + std::to_string(max), property});
-    }
-}
-
-void check_action(const Json& action, const std::string& prefix, bool label_allowed, std::vector<Detail>& out) {
-    if (!action.IsObject()) {
-        out.push_back({"must be an object", prefix});
-        return;
-    }
-    const Json* type = member(action, "type");
-    if (type == nullptr || !type->IsString()) {
-        out.push_back({"must be specified", prefix + ".type"});
-        return;
-    }
-    if (label_allowed) check_length(action, "label", kMaxLabel, false, prefix, out);
-    const auto t = sv(*type);
-    if (t == "postback") {
-        check_length(action, "data", kMaxData, true, prefix, out);
-        check_length(action, "displayText", kMaxData, false, prefix, out);
-        check_length(action, "text", kMaxData, false, prefix, out);
-    } else if (t == "message") {
-        check_length(action, "text", kMaxData, true, prefix, out);
-    } else if (t == "uri") {
-        check_length(action, "uri", kMaxUri, true, prefix, out);
-    } else if (t == "datetimepicker") {
-        check_length(action, "data", kMaxData, true, prefix, out);
-    }
-}
-
-void check_actions(const Json& obj, const std::string& prefix, std::vector<Detail>& out) {
-    const Json* actions = member(obj, "actions");
-    if (actions == nullptr || !actions->IsArray()) return;
-    for (rapidjson::SizeType i = 0; i < actions->Size(); ++i) {
-        check_action((*actions)[i], idx(prefix + ".actions", i), true, out);
-    }
-}
-
-void check_message(const Json& m, const std::string& prefix, std::vector<Detail>& out) {
-    if (!m.IsObject()) {
-        out.push_back({"must be an object", prefix});
-        return;
-    }
-    const Json* type = member(m, "type");
-    if (type == nullptr || !type->IsString()) {
-        out.push_back({"must be specified", prefix + ".type"});
-        return;
-    }
-    const std::string t(sv(*type));
-    if (kMessageTypes.count(t) == 0) {
-        out.push_back({"Invalid message type", prefix + ".type"});
-        return;
-    }
-    if (t == "text") check_length(m, "text", kMaxText, true, prefix, out, utf16_length);
-    if (t == "template") {
-        if (const Json* tpl = member(m, "template"); tpl != nullptr && tpl->IsObject()) {
-            check_actions(*tpl, prefix + ".template", out);
-            if (const Json* def = member(*tpl, "defaultAction")) {
-                check_action(*def, prefix + ".template.defaultAction", false, out);
-            }
-            if (const Json* cols = member(*tpl, "columns"); cols != nullptr && cols->IsArray()) {
-                for (rapidjson::SizeType i = 0; i < cols->Size(); ++i) {
-                    check_actions((*cols)[i], idx(prefix + ".template.columns", i), out);
-                }
-            }
-        } else {
-            out.push_back({"must be specified", prefix + ".template"});
-        }
-    }
-    if (const Json* qr = member(m, "quickReply")) {
-        const Json* items = member(*qr, "items");
-        const std::string p = prefix + ".quickReply.items";
-        if (items == nullptr || !items->IsArray()) {
-            out.push_back({"must be specified", p});
-            return;
-        }
-        if (items->Size() < 1 || items->Size() > kMaxQuickReplyItems) {
-            out.push_back({"Size must be between 1 and " + std::to_string(kMaxQuickReplyItems), p});
-        }
-        for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
-            const Json* action = member((*items)[i], "action");
-            if (action == nullptr) {
-                out.push_back({"must be specified", idx(p, i) + ".action"});
-                continue;
-            }
-            check_action(*action, idx(p, i) + ".action", true, out);
-        }
-    }
-}
-
-std::size_t check_messages(const Json& body, std::vector<Detail>& out) {
-    const Json* messages = member(body, "messages");
-    if (messages == nullptr || !messages->IsArray()) {
-        out.push_back({"must be specified", "messages"});
-        return 0;
-    }
-    if (messages->Size() < 1 || messages->Size() > kMaxMessages) {
-        out.push_back({"Size must be between 1 and " + std::to_string(kMaxMessages), "messages"});
-    }
-    for (rapidjson::SizeType i = 0; i < messages->Size(); ++i) check_message((*messages)[i], idx("messages", i), out);
-    return messages->Size();
-}
-
-void check_id(const Json& body, const char* name, std::vector<Detail>& out) {
+void check_id(const Json& body, const char* name, ErrorDetails& out) {
     const Json* v = member(body, name);
     if (v == nullptr || !v->IsString()) {
-        out.push_back({"must be specified", name});
-    } else if (!FakeLineServer::is_line_id(std::string(sv(*v)))) {
-        out.push_back({"The property, '" + std::string(name) + "', in the request body is invalid", name});
+        out.emplace_back("must be specified", name);
+    } else if (!is_line_id(sv(*v))) {
+        out.emplace_back("The property, '" + std::string(name) + "', in the request body is invalid", name);
     }
 }
 
@@ -694,13 +516,13 @@ Answer FakeLineServer::Impl::reply(const Json& body, const RecordedRequest& rec)
     if (rec.headers.count("x-line-retry-key") != 0) {
         return error_answer(400, "The retry key is not supported for this API");
     }
-    std::vector<Detail> details;
+    ErrorDetails details;
     const Json* token = member(body, "replyToken");
     if (token == nullptr || !token->IsString() || token->GetStringLength() == 0) {
-        details.push_back({"must be specified", "replyToken"});
+        details.emplace_back("must be specified", "replyToken");
     }
-    const std::size_t count = check_messages(body, details);
-    if (!details.empty()) return invalid_body(details);
+    const std::size_t count = check_messages(member(body, "messages"), details);
+    if (!details.empty()) return invalid_request(std::move(details));
 
     const std::string t(sv(*token));
     const bool known = reply_tokens_.count(t) != 0 || any_reply_token_;
@@ -730,29 +552,28 @@ Answer FakeLineServer::Impl::send(const Json& body, const RecordedRequest& rec, 
         }
     }
 
-    std::vector<Detail> details;
+    ErrorDetails details;
     if (multicast) {
         const Json* to = member(body, "to");
         if (to == nullptr || !to->IsArray()) {
-            details.push_back({"must be specified", "to"});
+            details.emplace_back("must be specified", "to");
         } else {
             if (to->Size() < 1 || to->Size() > kMaxMulticast) {
-                details.push_back({"Size must be between 1 and " + std::to_string(kMaxMulticast), "to"});
+                details.emplace_back("Size must be between 1 and " + std::to_string(kMaxMulticast), "to");
             }
             for (rapidjson::SizeType i = 0; i < to->Size(); ++i) {
                 const auto& v = (*to)[i];
                 // Multicast goes to users only, never groups or rooms.
-                if (!v.IsString() || v.GetStringLength() != 33 || v.GetString()[0] != 'U' ||
-                    !FakeLineServer::is_line_id(std::string(sv(v)))) {
-                    details.push_back({"The property, 'to', in the request body is invalid", idx("to", i)});
+                if (!v.IsString() || !is_user_id(sv(v))) {
+                    details.emplace_back("The property, 'to', in the request body is invalid", idx("to", i));
                 }
             }
         }
     } else {
         check_id(body, "to", details);
     }
-    const std::size_t count = check_messages(body, details);
-    if (!details.empty()) return invalid_body(details);
+    const std::size_t count = check_messages(member(body, "messages"), details);
+    if (!details.empty()) return invalid_request(std::move(details));
 
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < count; ++i) ids.push_back(new_message_id());
@@ -763,14 +584,14 @@ Answer FakeLineServer::Impl::send(const Json& body, const RecordedRequest& rec, 
 }
 
 Answer FakeLineServer::Impl::loading(const Json& body) {
-    std::vector<Detail> details;
+    ErrorDetails details;
     check_id(body, "chatId", details);
     if (const Json* s = member(body, "loadingSeconds")) {
-        if (!s->IsInt() || s->GetInt() < 5 || s->GetInt() > 60 || s->GetInt() % 5 != 0) {
-            details.push_back({"must be a multiple of 5 between 5 and 60", "loadingSeconds"});
+        if (!s->IsInt() || !valid_loading_seconds(s->GetInt())) {
+            details.emplace_back("must be a multiple of 5 between 5 and 60", "loadingSeconds");
         }
     }
-    if (!details.empty()) return invalid_body(details);
+    if (!details.empty()) return invalid_request(std::move(details));
     return Answer{202, "{}", {}};
 }
 
@@ -915,12 +736,7 @@ std::string FakeLineServer::user_id(unsigned n) {
     return buf;
 }
 
-bool FakeLineServer::is_line_id(const std::string& id) {
-    if (id.size() != 33 || (id[0] != 'U' && id[0] != 'C' && id[0] != 'R')) return false;
-    return std::all_of(id.begin() + 1, id.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    });
-}
+bool FakeLineServer::is_line_id(const std::string& id) { return sapo::line::is_line_id(id); }
 
 bool FakeLineServer::is_uuid(const std::string& s) { return sapo::line::is_uuid(s); }
 

@@ -171,3 +171,30 @@ TEST_CASE("responder: text_message is a LINE text object with the exact text", "
         CHECK(std::string(d["text"].GetString(), d["text"].GetStringLength()) == text);
     }
 }
+
+TEST_CASE("responder: the welcome offers the main menu as quick replies in the user's language", "[unit][responder]") {
+    PlaceholderResponder responder;
+    InboundEvent follow;
+    follow.type = "follow";
+    follow.mode = "active";
+    for (const auto& [language, first_label] : std::vector<std::pair<std::string, std::string>>{{"ja", "チェックイン"}, {"en", "Check in"}}) {
+        UserContext user;
+        user.language = language;
+        auto r = responder.respond(follow, user);
+        REQUIRE(r.messages.size() == 1);
+        rapidjson::Document doc;
+        doc.Parse(r.messages[0].c_str());
+        REQUIRE(doc.IsObject());
+        REQUIRE(doc.HasMember("quickReply"));
+        const auto& items = doc["quickReply"]["items"];
+        REQUIRE(items.IsArray());
+        CHECK(items.Size() == 4);
+        CHECK(std::string(items[0]["action"]["label"].GetString()) == first_label);
+        for (const auto& item : items.GetArray()) {
+            // a tap sends the label as the user's text, and LINE caps labels at 20 characters
+            CHECK(std::string(item["action"]["type"].GetString()) == "message");
+            CHECK(std::string(item["action"]["text"].GetString()) == item["action"]["label"].GetString());
+            CHECK(item["action"]["label"].GetStringLength() <= 20);
+        }
+    }
+}
