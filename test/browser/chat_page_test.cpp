@@ -74,11 +74,21 @@ std::string base64_decode(const std::string& in) {
     return out;
 }
 
+bool is_stale(const std::exception& e) {
+    return std::string(e.what()).find("stale element reference") != std::string::npos;
+}
+
 /// Polls `done` every 100 ms until it is true or `timeout` passes (WebDriver calls are not free).
+/// An element the page redrew between finding and reading it (a stale reference) counts as
+/// "not yet".
 bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        if (done()) return true;
+        try {
+            if (done()) return true;
+        } catch (const std::runtime_error& e) {
+            if (!is_stale(e)) throw;
+        }
         if (std::chrono::steady_clock::now() > deadline) return false;
         std::this_thread::sleep_for(100ms);
     }
@@ -421,11 +431,19 @@ TEST_CASE("chat page: create a user, follow, tap a quick reply, type a message",
     // Tap the first chip: the user's bubble shows its label, then the bot acknowledges.
     std::size_t bot_before = wd.find_all(".msg.from-bot").size();
     std::size_t user_before = wd.find_all(".msg.from-user .bubble").size();
-    std::string chip = wd.find(chip_css);
-    std::string label = wd.text(chip);
+    std::string label;
+    bool tapped = eventually(
+        [&] {
+            auto chip = wd.find(chip_css);
+            label = wd.text(chip);
+            wd.click(chip);
+            return true;
+        },
+        10s
+    );
     INFO("first quick reply: " << label);
+    if (!tapped) fail("could not tap the first quick reply");
     REQUIRE_FALSE(label.empty());
-    wd.click(chip);
     if (!eventually([&] { return user_bubble_since(wd, user_before, label); }, 20s)) {
         fail("no user bubble \"" + label + "\" after tapping the quick reply");
     }
