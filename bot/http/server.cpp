@@ -147,7 +147,8 @@ private:
     void on_write(bool keep, beast::error_code ec, std::size_t) {
         busy_ = false;
         response_.reset();
-        if (ec || !keep) return close();
+        if (ec) return close();
+        if (!keep) return linger_close();
         read();
     }
 
@@ -155,6 +156,28 @@ private:
         beast::error_code ignored;
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
         stream_.socket().close(ignored);
+    }
+
+    /// After a response that ends the connection (an error, often sent before the request was
+    /// read to its end), closing at once with unread bytes would make the kernel send a reset
+    /// that can destroy the response in the client's buffer. So: stop sending, read and discard
+    /// what the client still sends for a moment, then close.
+    void linger_close() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.expires_after(std::chrono::seconds(2));
+        discard_until_eof();
+    }
+
+    void discard_until_eof() {
+        buffer_.clear();
+        stream_.async_read_some(
+            buffer_.prepare(4096),
+            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                if (ec) return self->close();
+                self->discard_until_eof();
+            }
+        );
     }
 
     beast::tcp_stream stream_;

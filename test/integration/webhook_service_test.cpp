@@ -125,6 +125,13 @@ TEST_CASE("service: rejected requests store nothing", "[pg][net][e2e]") {
         auto big = callback_body(text_event(user(4), "01BIG", "rt-big", 1700000000000, std::string(5000, 'a')));
         CHECK(post_webhook(sapo.port(), big, kSecret).status == 413);
     }
+    SECTION("malformed HTTP -> 400; a declared body over the limit -> 413 before it is sent") {
+        CHECK(raw_exchange(sapo.port(), "GARBAGE\r\n\r\n") == "HTTP/1.1 400 Bad Request");
+        CHECK(raw_exchange(sapo.port(), "POST /webhook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") ==
+              "HTTP/1.1 400 Bad Request");
+        CHECK(raw_exchange(sapo.port(), "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n") ==
+              "HTTP/1.1 413 Payload Too Large");
+    }
     SECTION("wrong method -> 405, unknown path -> 404") {
         CHECK(http_request(sapo.port(), "GET", "/webhook").status == 405);
         CHECK(http_request(sapo.port(), "POST", "/nowhere", body).status == 404);

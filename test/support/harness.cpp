@@ -1,6 +1,8 @@
 #include "test/support/harness.hpp"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -182,6 +184,28 @@ HttpResult http_request(
         });
     ioc.run();
     return result;
+}
+
+std::string raw_exchange(int port, const std::string& bytes, std::chrono::milliseconds timeout) {
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    std::string received;
+    std::string first_line;
+    stream.expires_after(timeout);
+    stream.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)),
+        [&](beast::error_code ec) {
+            if (ec) return;
+            asio::async_write(stream, asio::buffer(bytes), [&](beast::error_code wec, std::size_t) {
+                if (wec) return;
+                // dynamic_buffer(string) is a view, so `received` itself fills (a flat_buffer
+                // would be copied by async_read_until and stay empty here)
+                asio::async_read_until(stream, asio::dynamic_buffer(received), "\r\n", [&](beast::error_code rec, std::size_t n) {
+                    if (!rec) first_line = received.substr(0, n - 2);
+                });
+            });
+        });
+    ioc.run();
+    return first_line;
 }
 
 HttpResult post_webhook(int port, const std::string& body, const std::string& secret) {

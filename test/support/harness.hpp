@@ -74,6 +74,10 @@ HttpResult http_request(
     std::chrono::milliseconds timeout = std::chrono::seconds(10)
 );
 
+/// Writes raw bytes to 127.0.0.1:port and returns the first line of the answer ("" if none):
+/// for requests no HTTP client would send.
+std::string raw_exchange(int port, const std::string& bytes, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 /// POSTs a body to /webhook signed with `secret`.
 HttpResult post_webhook(int port, const std::string& body, const std::string& secret);
 
