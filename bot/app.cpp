@@ -151,18 +151,16 @@ int serve(const Config& config) {
     // Two-phase stop: the first signal stops accepting and lets requests in flight finish; a
     // second signal, or the grace period running out, stops at once.
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
-    asio::steady_timer grace(ioc);
+    asio::steady_timer poll(ioc);
+    std::chrono::steady_clock::time_point deadline;
     bool stopping = false;
-    std::function<void()> wait_for_connections;
-    wait_for_connections = [&] {
-        if (server.open_connections() == 0 || std::chrono::steady_clock::now() > grace.expiry()) {
+    std::function<void()> wait_for_connections = [&] {
+        if (server.open_connections() == 0 || std::chrono::steady_clock::now() > deadline) {
             ioc.stop();
             return;
         }
-        asio::post(ioc, [&] {
-            auto t = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(20));
-            t->async_wait([t, &wait_for_connections](boost::system::error_code) { wait_for_connections(); });
-        });
+        poll.expires_after(std::chrono::milliseconds(20));
+        poll.async_wait([&](boost::system::error_code) { wait_for_connections(); });
     };
     std::function<void(boost::system::error_code, int)> on_signal;
     on_signal = [&](boost::system::error_code ec, int signo) {
@@ -175,7 +173,7 @@ int serve(const Config& config) {
         stopping = true;
         log::info("stopping: finishing requests in flight", {{"signal", std::to_string(signo)}});
         server.stop();
-        grace.expires_after(config.shutdown_grace);
+        deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
         wait_for_connections();
         signals.async_wait(on_signal);
     };

@@ -34,6 +34,12 @@ void rethrow_as_storage_error(const std::string& context) {
     }
 }
 
+int schema_version(pqxx::transaction_base& tx) {
+    // Two statements: the second can't even be planned before the table exists.
+    if (!tx.exec("SELECT to_regclass('schema_migrations') IS NOT NULL")[0][0].as<bool>()) return 0;
+    return tx.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0].as<int>();
+}
+
 std::string json_array(const std::vector<std::string>& values) {
     std::string out = "[";
     for (std::size_t i = 0; i < values.size(); ++i) {

@@ -18,6 +18,9 @@ std::unique_ptr<pqxx::connection> connect(const std::string& url);
 /// Rethrows the current libpqxx exception as a StorageError; call inside a catch block.
 [[noreturn]] void rethrow_as_storage_error(const std::string& context);
 
+/// The highest applied migration version; 0 for a database never migrated.
+int schema_version(pqxx::transaction_base& tx);
+
 /// A JSON array from already-serialised JSON values.
 std::string json_array(const std::vector<std::string>& values);
 

@@ -9,12 +9,6 @@ namespace {
 // Any constant works; it only has to be the same for every sapo instance.
 constexpr long long kMigrationLockId = 0x5a9081;
 
-int current_version(pqxx::work& tx) {
-    auto r = tx.exec("SELECT to_regclass('schema_migrations') IS NOT NULL");
-    if (!r[0][0].as<bool>()) return 0;
-    return tx.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0].as<int>();
-}
-
 }  // namespace
 
 int latest_migration_version() {
@@ -36,7 +30,7 @@ MigrationReport migrate(const std::string& database_url) {
                 " version integer PRIMARY KEY, name text NOT NULL,"
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             );
-            report.from_version = current_version(tx);
+            report.from_version = pg::schema_version(tx);
             tx.commit();
         }
         report.to_version = report.from_version;
@@ -64,7 +58,7 @@ int applied_migration_version(const std::string& database_url) {
     try {
         auto conn = pg::connect(database_url);
         pqxx::work tx(*conn);
-        return current_version(tx);
+        return pg::schema_version(tx);
     } catch (...) {
         pg::rethrow_as_storage_error("reading the schema version");
     }

@@ -285,8 +285,7 @@ private:
             try {
                 if (!conn || !conn->is_open()) conn = pg::connect(url_);
                 pqxx::read_transaction tx(*conn);
-                auto exists = tx.exec("SELECT to_regclass('schema_migrations') IS NOT NULL")[0][0].as<bool>();
-                int version = exists ? tx.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0].as<int>() : 0;
+                int version = pg::schema_version(tx);
                 int latest = latest_migration_version();
                 ok = version == latest;
                 if (!ok) {

@@ -38,7 +38,7 @@ storage::Decision EventHandler::decide(
         if (auto profile = line_.get_profile(inbound.user_id)) {
             if (!profile->language.empty()) {
                 d.language = profile->language;
-                context.language = profile->language.rfind("ja", 0) == 0 ? "ja" : profile->language;
+                context.language = profile->language;
             }
         }
     }

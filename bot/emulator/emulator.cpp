@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "bot/emulator/emulator.hpp"
+#include "bot/random.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -10,7 +11,6 @@
 #include <unordered_map>
 #include <utility>
 
-#include <openssl/rand.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -26,19 +26,6 @@ namespace {
 // bounded even if sapo sends without pause (LINE itself only forgets keys after 24 h).
 constexpr std::size_t kMaxReplyTokens = 100000;
 constexpr std::size_t kMaxRetryKeys = 100000;
-
-std::string random_hex(std::size_t bytes) {
-    std::vector<unsigned char> b(bytes);
-    if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) throw std::runtime_error("RAND_bytes failed");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes * 2);
-    for (auto c : b) {
-        out += kHex[c >> 4];
-        out += kHex[c & 0x0f];
-    }
-    return out;
-}
 
 /// LINE message ids are decimal strings.
 std::string new_message_id() {

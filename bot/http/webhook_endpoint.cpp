@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <unordered_map>
 
 #include "bot/log.hpp"
 #include "bot/metrics.hpp"
@@ -30,9 +31,16 @@ metrics::Counter& requests(unsigned status) {
 }
 
 metrics::Counter& events_of_type(const std::string& type) {
-    return metrics::global().counter(
-        "sapo_webhook_events_total", "Webhook events received, by event type", {{"type", type}}
-    );
+    // Per I/O thread: every event of every request comes here, and the registry lookup takes a
+    // lock and builds the label string; counters live as long as the registry.
+    thread_local std::unordered_map<std::string, metrics::Counter*> known;
+    auto& slot = known[type];
+    if (!slot) {
+        slot = &metrics::global().counter(
+            "sapo_webhook_events_total", "Webhook events received, by event type", {{"type", type}}
+        );
+    }
+    return *slot;
 }
 
 /// A short id per request for the logs: the process's start time and a sequence number, so ids

@@ -32,11 +32,11 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include "bot/line/rate_limiter.hpp"
 #include "bot/log.hpp"
+#include "bot/random.hpp"
 #include "bot/metrics.hpp"
 
 namespace sapo::line {
@@ -591,21 +591,11 @@ std::mt19937_64& rng() {
 // --- public free functions ---------------------------------------------------------------------
 
 std::string make_retry_key() {
-    std::array<unsigned char, 16> b{};
-    if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
-        throw std::runtime_error("make_retry_key: RAND_bytes failed");
-    }
-    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
-    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(36);
-    for (std::size_t i = 0; i < b.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-        out += kHex[b[i] >> 4];
-        out += kHex[b[i] & 0x0f];
-    }
-    return out;
+    auto hex = random_hex(16);
+    hex[12] = '4';                                                    // version 4
+    hex[16] = "89ab"[static_cast<unsigned char>(hex[16]) & 0x03];     // RFC 4122 variant
+    return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' + hex.substr(16, 4) + '-' +
+           hex.substr(20);
 }
 
 bool is_uuid(std::string_view s) {

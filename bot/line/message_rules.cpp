@@ -1,3 +1,4 @@
+#include "bot/line/json_fields.hpp"
 #include "bot/line/message_rules.hpp"
 
 #include <algorithm>
@@ -65,15 +66,11 @@ bool extends(std::uint32_t cp) {
 
 bool regional_indicator(std::uint32_t cp) { return in(cp, 0x1F1E6, 0x1F1FF); }
 
-std::string idx(const std::string& prefix, std::size_t i) { return prefix + "[" + std::to_string(i) + "]"; }
+using json::idx;
 
-const Json* member(const Json& obj, const char* name) {
-    if (!obj.IsObject()) return nullptr;
-    auto it = obj.FindMember(name);
-    return it == obj.MemberEnd() ? nullptr : &it->value;
-}
+using json::member;
 
-std::string_view sv(const Json& v) { return {v.GetString(), v.GetStringLength()}; }
+using json::sv;
 
 bool is_string_member(const Json& obj, const char* name) {
     const Json* v = member(obj, name);

@@ -256,3 +256,16 @@ TEST_CASE("repository: outbox rows of a dead sender are reclaimed once", "[pg][s
     repo->finish_outbox(reclaimed[0].id, "sent", "");
     CHECK(query_value(db.url(), "SELECT status FROM outbox") == "sent");
 }
+
+TEST_CASE("health probe: not ready until the schema matches the binary, with the reason", "[pg][storage]") {
+    if (!test::have_test_postgres()) return;
+    test::TempDatabase db;
+    auto probe = storage::make_pg_health_probe(db.url(), std::chrono::milliseconds(50));
+    std::string why;
+    REQUIRE(test::wait_until([&] { return !probe->ready(why) && why != "not checked yet"; }, std::chrono::seconds(5)));
+    CHECK(why.find("schema at version 0") != std::string::npos);
+    CHECK(why.find("sapo migrate") != std::string::npos);
+    storage::migrate(db.url());
+    CHECK(test::wait_until([&] { return probe->ready(why); }, std::chrono::seconds(5)));
+    probe->stop();
+}

@@ -1,6 +1,8 @@
 #include "test/support/fake_line_server.hpp"
 
 #include "bot/line/http_client.hpp"
+#include "bot/random.hpp"
+#include "bot/line/json_fields.hpp"
 #include "bot/line/message_rules.hpp"
 
 #include <algorithm>
@@ -30,7 +32,6 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <openssl/rand.h>
 
 namespace sapo::line {
 namespace {
@@ -44,18 +45,6 @@ using Json = rapidjson::Value;
 constexpr std::uint64_t kMaxBody = 2 * 1024 * 1024;  // LINE: 413 above 2 MB
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr std::size_t kMaxMulticast = kMulticastChunk;
-
-std::string random_hex(std::size_t bytes) {
-    std::vector<unsigned char> b(bytes);
-    if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) throw std::runtime_error("RAND_bytes failed");
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (auto c : b) {
-        out += kHex[c >> 4];
-        out += kHex[c & 0x0f];
-    }
-    return out;
-}
 
 /// LINE's request ids are UUID-like; any unique string would do for the tests.
 std::string new_request_id() {
@@ -166,15 +155,11 @@ std::string sent_messages_json(const std::vector<std::string>& ids) {
 
 // --- body checks (message objects: bot/line/message_rules) ----------------------------------
 
-std::string idx(const std::string& prefix, std::size_t i) { return prefix + "[" + std::to_string(i) + "]"; }
+using json::idx;
 
-const Json* member(const Json& obj, const char* name) {
-    if (!obj.IsObject()) return nullptr;
-    auto it = obj.FindMember(name);
-    return it == obj.MemberEnd() ? nullptr : &it->value;
-}
+using json::member;
 
-std::string_view sv(const Json& v) { return {v.GetString(), v.GetStringLength()}; }
+using json::sv;
 
 void check_id(const Json& body, const char* name, ErrorDetails& out) {
     const Json* v = member(body, name);
