@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "bot/dispatch/dispatcher.hpp"
+#include "bot/dispatch/flow_setup.hpp"
 #include "bot/emulator/emulator.hpp"
 #include "bot/emulator/local_channel.hpp"
 #include "bot/http/dev_endpoints.hpp"
@@ -19,6 +20,7 @@
 #include "bot/metrics.hpp"
 #include "storage/errors.hpp"
 #include "storage/event_writer.hpp"
+#include "storage/flow_store.hpp"
 #include "storage/migrations.hpp"
 #include "storage/repository.hpp"
 
@@ -91,7 +93,14 @@ int serve(const Config& config) {
         line_client = std::make_unique<line::HttpClient>(line_options);
     }
 
-    flows::PlaceholderResponder responder;
+    // Conversations: shipped flows go into a fresh database; operators' versions are never touched.
+    auto effects = dispatch::builtin_effects();
+    auto flow_store = storage::make_pg_flow_store(config.database_url);
+    for (const auto& id : dispatch::seed_shipped_flows(*flow_store, effects)) {
+        log::info("installed a shipped flow", {{"flow", id}, {"version", "1"}});
+    }
+    dispatch::FlowCatalog catalog(dispatch::make_flow_registry(effects), std::chrono::seconds(1));
+    dispatch::EventHandler handler(*line_client, catalog, effects, clock, dispatch::flow_globals(config));
     dispatch::DispatcherOptions dispatch_options;
     dispatch_options.workers = config.dispatch_workers;
     dispatch_options.max_attempts = config.handler_max_attempts;
@@ -101,7 +110,7 @@ int serve(const Config& config) {
         dispatch_options,
         [&] { return storage::make_pg_repository(config.database_url); },
         *line_client,
-        responder
+        handler
     );
 
     auto writer = storage::make_pg_event_writer(
@@ -131,7 +140,14 @@ int serve(const Config& config) {
     if (emulator) {
         dev = std::make_unique<http::DevEndpoints>(*emulator, clock, channel_secret, emulator::kBotUserId);
     }
-    http::Server server(ioc, endpoint, http::make_router(webhook, *health, dev.get()), server_options);
+    std::string admin_token = config.admin_token;
+    if (local && admin_token.empty()) {
+        // Local mode is for trying sapo out: the admin API works without configuring a token.
+        admin_token = emulator::random_channel_secret();
+        log::info("local mode: admin API token generated", {{"SAPO_ADMIN_TOKEN", admin_token}});
+    }
+    http::AdminEndpoints admin(admin_token, *flow_store, effects, [&catalog] { catalog.invalidate(); });
+    http::Server server(ioc, endpoint, http::make_router(webhook, *health, dev.get(), &admin), server_options);
 
     dispatcher.start();
     server.start();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bot/app.hpp"
+#include "bot/cli/flows_command.hpp"
 #include "bot/config.hpp"
 #include "bot/log.hpp"
 #include "storage/errors.hpp"
@@ -22,6 +23,8 @@ usage: sapo [--config PATH] <command>
 commands:
   serve     migrate the database, then receive LINE webhooks until SIGINT/SIGTERM
   migrate   apply the missing database migrations and exit
+  flows     validate, import, publish, list, export and simulate conversation flows
+            (sapo flows --help)
   version   print the version and exit
 
 options:
@@ -45,8 +48,13 @@ int run_cli(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
     std::string config_path;
     std::string command;
+    std::vector<std::string> sub;  // the words after "flows"
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& a = args[i];
+        if (command == "flows" && a != "--config" && a.rfind("--config=", 0) != 0) {
+            sub.push_back(a);
+            continue;
+        }
         if (a == "-h" || a == "--help" || a == "help") {
             std::cout << kUsage;
             return 0;
@@ -74,7 +82,7 @@ int run_cli(int argc, char** argv) {
         std::cout << "sapo " << SAPO_VERSION << "\n";
         return 0;
     }
-    if (command != "serve" && command != "migrate") {
+    if (command != "serve" && command != "migrate" && command != "flows") {
         std::cerr << "sapo: unknown command \"" << command << "\"; see sapo --help\n";
         return 2;
     }
@@ -83,6 +91,15 @@ int run_cli(int argc, char** argv) {
     // turn into a 503 quickly, never into a hang.
     setenv("PGCONNECT_TIMEOUT", "2", 0);
     try {
+        if (command == "flows") {
+            return cli::flows_command(sub, [&] {
+                auto config = load_config(process_environment(), config_path);
+                if (config.database_url.empty()) {
+                    throw ConfigError("DATABASE_URL", "is not set; this flows command needs the database");
+                }
+                return config;
+            });
+        }
         auto config = load_config(process_environment(), config_path);
         log::Level level{};
         log::parse_level(config.log_level, level);

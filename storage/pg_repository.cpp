@@ -3,6 +3,7 @@
 #include <mutex>
 #include <thread>
 
+#include "flows/value.hpp"
 #include "storage/migrations.hpp"
 #include "storage/pg_common.hpp"
 #include "storage/repository.hpp"
@@ -71,6 +72,29 @@ RETURNING id, coalesce(event_id, 0), coalesce(user_id, ''), coalesce(reply_token
     // The delivery status may be lost in a crash without harm (the row is then reclaimed and
     // its resend is idempotent), so it doesn't wait for the WAL flush.
     {"async_commit", "SET LOCAL synchronous_commit = off"},
+    {"load_session", R"sql(
+SELECT flow_id, flow_version, node, waiting, variables::text, invalid_count, coalesce(pending::text, 'null'),
+       (extract(epoch FROM started_at) * 1000)::bigint, (extract(epoch FROM updated_at) * 1000)::bigint,
+       (extract(epoch FROM expires_at) * 1000)::bigint
+FROM sessions WHERE user_id = $1)sql"},
+    {"save_session", R"sql(
+INSERT INTO sessions (user_id, flow_id, flow_version, node, waiting, variables, invalid_count, pending,
+                      started_at, updated_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb,
+        to_timestamp($9 / 1000.0), to_timestamp($10 / 1000.0), to_timestamp($11 / 1000.0))
+ON CONFLICT (user_id) DO UPDATE SET
+    flow_id = EXCLUDED.flow_id, flow_version = EXCLUDED.flow_version, node = EXCLUDED.node,
+    waiting = EXCLUDED.waiting, variables = EXCLUDED.variables, invalid_count = EXCLUDED.invalid_count,
+    pending = EXCLUDED.pending, started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at,
+    expires_at = EXCLUDED.expires_at)sql"},
+    {"end_session", "DELETE FROM sessions WHERE user_id = $1"},
+    {"set_language", R"sql(
+INSERT INTO users (user_id, language) VALUES ($1, $2)
+ON CONFLICT (user_id) DO UPDATE SET language = EXCLUDED.language, updated_at = now())sql"},
+    {"published_versions", R"sql(
+SELECT flow_id, max(version) FROM flow_versions WHERE status = 'published' GROUP BY flow_id)sql"},
+    {"flow_definition",
+     "SELECT definition FROM flow_versions WHERE flow_id = $1 AND version = $2 AND status = 'published'"},
     {"finish_outbox", R"sql(
 UPDATE outbox SET status = $2, last_error = NULLIF($3, ''),
                   sent_at = CASE WHEN $2 = 'sent' THEN now() END
@@ -88,6 +112,58 @@ const char* follow_state(Decision::Follow f) {
     }
     return "";
 }
+
+/// The handler's view of the event's transaction.
+class TxConversationStore final : public ConversationStore {
+public:
+    explicit TxConversationStore(pqxx::work& tx) : tx_(tx) {}
+
+    std::optional<flows::Session> load_session(const std::string& user_id) override {
+        auto rows = tx_.exec_prepared("load_session", user_id);
+        if (rows.empty()) return std::nullopt;
+        const auto& r = rows[0];
+        flows::Session s;
+        s.flow_id = r[0].c_str();
+        s.version = r[1].as<int>();
+        s.node = r[2].c_str();
+        s.waiting = flows::parse_waiting(r[3].c_str()).value_or(flows::Session::Waiting::input);
+        s.vars = flows::variables_from_json(r[4].c_str()).value_or(flows::Variables{});
+        s.invalid_count = r[5].as<int>();
+        s.pending = flows::value_from_json(r[6].c_str()).value_or(flows::Value{});
+        s.started_ms = r[7].as<std::int64_t>();
+        s.updated_ms = r[8].as<std::int64_t>();
+        s.expires_ms = r[9].as<std::int64_t>();
+        return s;
+    }
+
+    void save_session(const std::string& user_id, const flows::Session& s) override {
+        tx_.exec_prepared(
+            "save_session", user_id, s.flow_id, s.version, s.node, flows::waiting_name(s.waiting), flows::to_json(s.vars),
+            s.invalid_count, flows::to_json(s.pending), s.started_ms, s.updated_ms, s.expires_ms
+        );
+    }
+
+    void end_session(const std::string& user_id) override { tx_.exec_prepared("end_session", user_id); }
+
+    void set_language(const std::string& user_id, const std::string& language) override {
+        tx_.exec_prepared("set_language", user_id, language);
+    }
+
+    std::vector<std::pair<std::string, int>> published_versions() override {
+        std::vector<std::pair<std::string, int>> out;
+        for (const auto& r : tx_.exec_prepared("published_versions")) out.emplace_back(r[0].c_str(), r[1].as<int>());
+        return out;
+    }
+
+    std::optional<std::string> flow_definition(const std::string& flow_id, int version) override {
+        auto rows = tx_.exec_prepared("flow_definition", flow_id, version);
+        if (rows.empty()) return std::nullopt;
+        return std::string(rows[0][0].c_str());
+    }
+
+private:
+    pqxx::work& tx_;
+};
 
 class PgRepository final : public Repository {
 public:
@@ -113,8 +189,9 @@ public:
                 user = UserRecord{rows[0][11].c_str(), rows[0][12].c_str(), rows[0][13].c_str()};
             }
             Decision d;
+            TxConversationStore store(tx);
             try {
-                d = handler(h.event, user);
+                d = handler(h.event, user, store);
             } catch (const StorageError&) {
                 throw;
             } catch (const std::exception& e) {
@@ -131,24 +208,31 @@ public:
                     "touch_user", h.event.user_id, follow_state(d.follow), h.event.event_ts_ms, d.language
                 );
             }
-            if (!d.messages.empty()) {
+            // the reply first, then what did not fit in it, pushed in order
+            // (a carried-over batch has no token of its own: it must be pushed)
+            struct Batch {
+                std::vector<std::string> messages;
+                std::string reply_token;
+                bool must_arrive;
+            };
+            std::vector<Batch> batches;
+            if (!d.messages.empty()) batches.push_back({d.messages, d.reply_token, d.must_arrive});
+            for (auto& more : d.more) {
+                if (!more.empty()) batches.push_back({more, "", true});
+            }
+            for (auto& [messages, reply_token, must_arrive] : batches) {
                 auto o = tx.exec_prepared(
-                    "insert_outbox",
-                    h.event.id,
-                    d.push_to,
-                    d.reply_token,
-                    pg::json_array(d.messages),
-                    d.must_arrive
+                    "insert_outbox", h.event.id, d.push_to, reply_token, pg::json_array(messages), must_arrive
                 );
                 OutboxItem item;
                 item.id = o[0][0].as<std::int64_t>();
                 item.event_id = h.event.id;
                 item.user_id = d.push_to;
-                item.reply_token = d.reply_token;
-                item.messages = d.messages;
-                item.must_arrive = d.must_arrive;
+                item.reply_token = reply_token;
+                item.messages = messages;
+                item.must_arrive = must_arrive;
                 item.retry_key = o[0][1].c_str();
-                h.outbox = std::move(item);
+                h.outbox.push_back(std::move(item));
             }
             tx.exec_prepared("mark_processed", h.event.id);
             tx.commit();

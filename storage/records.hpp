@@ -35,8 +35,10 @@ struct Decision {
     Follow follow = Follow::unchanged;
     std::string language;  ///< set the user's language when not empty
 
-    /// LINE message objects (JSON) to send; empty for no answer.
+    /// LINE message objects (JSON) to send; empty for no answer. At most 5 (one reply).
     std::vector<std::string> messages;
+    /// Further batches of at most 5 that did not fit in the reply: pushed after it, in order.
+    std::vector<std::vector<std::string>> more;
     std::string reply_token;  ///< reply with this token when not empty, else push
     std::string push_to;      ///< user to push to (and the fallback when the token is invalid)
     bool must_arrive = false;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/conversation_store.hpp"
 #include "storage/records.hpp"
 
 namespace sapo::storage {
@@ -19,12 +20,14 @@ struct Handled {
     bool failed = false;  ///< the handler threw; see error
     std::string error;
     bool gave_up = false;  ///< failed and out of attempts: the event is marked failed
-    std::optional<OutboxItem> outbox;  ///< messages to send now
+    std::vector<OutboxItem> outbox;  ///< message batches to send now, in order
 };
 
 class Repository {
 public:
-    using Handler = std::function<Decision(const StoredEvent&, const std::optional<UserRecord>&)>;
+    /// Runs inside the event's transaction; `store` reads and writes in that same transaction.
+    using Handler =
+        std::function<Decision(const StoredEvent&, const std::optional<UserRecord>&, ConversationStore& store)>;
 
     virtual ~Repository() = default;
 

@@ -37,7 +37,7 @@ struct Dispatcher::Impl {
     DispatcherOptions options;
     RepositoryFactory make_repository;
     line::Client& line;
-    const flows::Responder& responder;
+    const EventHandler& handler;
 
     std::vector<std::unique_ptr<KeyQueue>> queues;
     std::vector<std::thread> threads;
@@ -53,8 +53,8 @@ struct Dispatcher::Impl {
         metrics::latency_buckets()
     );
 
-    Impl(DispatcherOptions o, RepositoryFactory f, line::Client& l, const flows::Responder& r)
-        : options(o), make_repository(std::move(f)), line(l), responder(r) {
+    Impl(DispatcherOptions o, RepositoryFactory f, line::Client& l, const EventHandler& h)
+        : options(o), make_repository(std::move(f)), line(l), handler(h) {
         for (int i = 0; i < options.workers; ++i) queues.push_back(std::make_unique<KeyQueue>());
     }
 
@@ -94,16 +94,14 @@ struct Dispatcher::Impl {
 
     /// Handles the key's pending events oldest first until none is left.
     void drain_key(storage::Repository& repo, const std::string& key) {
-        EventHandler handler(line, responder);
         for (;;) {
             auto started = std::chrono::steady_clock::now();
             std::optional<storage::Handled> h;
             try {
                 h = repo.handle_next(
                     key,
-                    [&](const storage::StoredEvent& e, const std::optional<storage::UserRecord>& u) {
-                        return handler.decide(e, u);
-                    },
+                    [&](const storage::StoredEvent& e, const std::optional<storage::UserRecord>& u,
+                        storage::ConversationStore& store) { return handler.decide(e, u, store); },
                     options.max_attempts
                 );
             } catch (const storage::StorageError& e) {
@@ -130,7 +128,7 @@ struct Dispatcher::Impl {
             }
             handled_counter("processed").inc();
             log::debug("event processed", {{"event_id", h->event.webhook_event_id}, {"type", h->event.event_type}});
-            if (h->outbox) deliver(repo, *h->outbox);
+            for (const auto& item : h->outbox) deliver(repo, item);
             latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
     }
@@ -167,9 +165,9 @@ Dispatcher::Dispatcher(
     DispatcherOptions options,
     RepositoryFactory make_repository,
     line::Client& line,
-    const flows::Responder& responder
+    const EventHandler& handler
 )
-    : impl_(std::make_unique<Impl>(options, std::move(make_repository), line, responder)) {}
+    : impl_(std::make_unique<Impl>(options, std::move(make_repository), line, handler)) {}
 
 Dispatcher::~Dispatcher() { stop(); }
 

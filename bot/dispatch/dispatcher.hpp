@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bot/line/client.hpp"
-#include "flows/responder.hpp"
+#include "bot/dispatch/event_handler.hpp"
 #include "storage/repository.hpp"
 
 namespace sapo::dispatch {
@@ -34,7 +34,7 @@ public:
         DispatcherOptions options,
         RepositoryFactory make_repository,
         line::Client& line,
-        const flows::Responder& responder
+        const EventHandler& handler
     );
     ~Dispatcher();
 

@@ -21,8 +21,9 @@ flows::InboundEvent to_inbound(const storage::StoredEvent& event) {
 
 storage::Decision EventHandler::decide(
     const storage::StoredEvent& event,
-    const std::optional<storage::UserRecord>& user
-) {
+    const std::optional<storage::UserRecord>& user,
+    storage::ConversationStore& store
+) const {
     storage::Decision d;
     auto inbound = to_inbound(event);
     if (inbound.type == "follow") {
@@ -31,7 +32,7 @@ storage::Decision EventHandler::decide(
         d.follow = storage::Decision::Follow::unfollowed;
     }
 
-    flows::UserContext context;
+    flows::StepContext context;
     if (user && !user->language.empty()) context.language = user->language;
     if (inbound.type == "follow" && inbound.source_type == "user" && (!user || user->language.empty())) {
         // The profile's language decides ja or en for everything we say from now on.
@@ -45,11 +46,54 @@ storage::Decision EventHandler::decide(
 
     // standby (another channel owns the chat) or a mode we do not know: store, never answer
     if (inbound.mode != "active") return d;
-    auto response = responder_.respond(inbound, context);
-    d.messages = std::move(response.messages);
-    d.must_arrive = response.must_arrive;
+    // Conversations are one-to-one; groups and rooms (e.g. the operators' group) are not chatted with.
+    if (inbound.source_type != "user" || inbound.user_id.empty()) return d;
+    if (inbound.type == "unfollow") {
+        store.end_session(inbound.user_id);
+        return d;
+    }
+
+    auto globals = globals_;
+    globals["profile.language"] = flows::Value(context.language);
+    context.globals = &globals;
+    context.templates = &flows_.registry().templates;
+
+    auto session = store.load_session(inbound.user_id);
+    auto source = flows_.view(store);
+    flows::Conversation conversation(source, clock_);
+    auto outcome = conversation.handle(inbound, session, context);
+
+    // Effects in order; one that the flow waits for gives its outputs back before it goes on.
+    EffectContext effect_context{inbound.user_id, store, clock_};
+    std::size_t applied = 0;
+    for (int round = 0;; ++round) {
+        flows::Variables last_result;
+        for (; applied < outcome.effects.size(); ++applied) {
+            last_result = effects_.apply(outcome.effects[applied], effect_context);
+        }
+        if (!outcome.awaiting_effect) break;
+        if (round >= 20) throw std::runtime_error("a flow kept waiting for effects (more than 20 in one event)");
+        auto lang = last_result.find("language");
+        if (lang != last_result.end() && lang->second.is_string()) context.language = lang->second.as_string();
+        outcome = conversation.resume(std::move(outcome), last_result, context);
+    }
+    if (!outcome.error.empty()) {
+        log::warn("flow problem", {{"event_id", inbound.event_id}, {"route", outcome.route}, {"error", outcome.error}});
+    }
+    if (outcome.session) {
+        store.save_session(inbound.user_id, *outcome.session);
+    } else if (session) {
+        store.end_session(inbound.user_id);
+    }
+
+    auto batches = flows::fit_to_replies(outcome.messages);
+    if (!batches.empty()) {
+        d.messages = std::move(batches.front());
+        d.more.assign(std::make_move_iterator(batches.begin() + 1), std::make_move_iterator(batches.end()));
+    }
+    d.must_arrive = outcome.must_arrive;
     d.reply_token = inbound.reply_token;
-    d.push_to = inbound.source_type == "user" ? inbound.user_id : inbound.group_id;
+    d.push_to = inbound.user_id;
     return d;
 }
 

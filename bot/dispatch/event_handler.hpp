@@ -7,24 +7,38 @@
 #include <optional>
 #include <string>
 
+#include "bot/dispatch/effects.hpp"
+#include "bot/dispatch/flow_catalog.hpp"
 #include "bot/line/client.hpp"
-#include "flows/responder.hpp"
+#include "flows/clock.hpp"
+#include "storage/conversation_store.hpp"
 #include "storage/records.hpp"
 
 namespace sapo::dispatch {
 
+/// Shared by all dispatcher workers; decide() keeps no state between calls.
 class EventHandler {
 public:
-    EventHandler(line::Client& line, const flows::Responder& responder)
-        : line_(line), responder_(responder) {}
+    /// `globals` are the placeholders every flow may use (call_center_phone, emergency_phone).
+    EventHandler(line::Client& line, FlowCatalog& flows, const EffectRegistry& effects, const Clock& clock,
+                 flows::Variables globals)
+        : line_(line), flows_(flows), effects_(effects), clock_(clock), globals_(std::move(globals)) {}
 
-    /// Runs inside the event's transaction. Throws when the event can't be handled (it is then
+    /// Runs inside the event's transaction: the conversation's step, its effects and the new
+    /// session are written through `store`. Throws when the event can't be handled (it is then
     /// retried, and marked failed after the configured attempts).
-    storage::Decision decide(const storage::StoredEvent& event, const std::optional<storage::UserRecord>& user);
+    storage::Decision decide(
+        const storage::StoredEvent& event,
+        const std::optional<storage::UserRecord>& user,
+        storage::ConversationStore& store
+    ) const;
 
 private:
     line::Client& line_;
-    const flows::Responder& responder_;
+    FlowCatalog& flows_;
+    const EffectRegistry& effects_;
+    const Clock& clock_;
+    const flows::Variables globals_;
 };
 
 /// The stored event as the engine sees it, re-read from its raw JSON.

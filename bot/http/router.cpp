@@ -21,8 +21,8 @@ Response text_response(unsigned status, std::string body, const Request& req, co
 
 }  // namespace
 
-Handler make_router(WebhookEndpoint& webhook, const storage::HealthProbe& health, DevEndpoints* dev) {
-    return [&webhook, &health, dev](Request&& req, Respond respond) {
+Handler make_router(WebhookEndpoint& webhook, const storage::HealthProbe& health, DevEndpoints* dev, AdminEndpoints* admin) {
+    return [&webhook, &health, dev, admin](Request&& req, Respond respond) {
         auto target = std::string(req.target());
         auto path = target.substr(0, target.find('?'));
         const auto method = req.method();
@@ -52,6 +52,8 @@ Handler make_router(WebhookEndpoint& webhook, const storage::HealthProbe& health
             if (only(bhttp::verb::get)) {
                 respond(text_response(200, metrics::global().render(), req, "text/plain; version=0.0.4; charset=utf-8"));
             }
+        } else if (admin && admin->handle(req, path, respond)) {
+            return;
         } else if (dev && dev->handle(req, path, respond)) {
             return;
         } else {

@@ -2,6 +2,7 @@
 /// @file
 /// @brief Maps (method, path) to the endpoints: /webhook, /healthz, /readyz, /metrics.
 
+#include "bot/http/admin_endpoints.hpp"
 #include "bot/http/dev_endpoints.hpp"
 #include "bot/http/server.hpp"
 #include "bot/http/webhook_endpoint.hpp"
@@ -9,7 +10,13 @@
 
 namespace sapo::http {
 
-/// `dev` (local mode only; null otherwise) adds /dev/chat, /dev/api/... and /dev/clock.
-Handler make_router(WebhookEndpoint& webhook, const storage::HealthProbe& health, DevEndpoints* dev = nullptr);
+/// `dev` (local mode only; null otherwise) adds /dev/chat, /dev/api/... and /dev/clock;
+/// `admin` (null: none) adds /admin/api/....
+Handler make_router(
+    WebhookEndpoint& webhook,
+    const storage::HealthProbe& health,
+    DevEndpoints* dev = nullptr,
+    AdminEndpoints* admin = nullptr
+);
 
 }  // namespace sapo::http

@@ -428,7 +428,7 @@ TEST_CASE("chat page: create a user, follow, tap a quick reply, type a message",
     const std::string chip_css = "#quick-replies button.quick-reply:not([disabled])";
     if (!eventually([&] { return !wd.find_all(chip_css).empty(); }, 10s)) fail("no quick reply chip under the welcome");
 
-    // Tap the first chip: the user's bubble shows its label, then the bot acknowledges.
+    // Tap the first chip (チェックイン): the user's bubble shows its label, then the bot answers.
     std::size_t bot_before = wd.find_all(".msg.from-bot").size();
     std::size_t user_before = wd.find_all(".msg.from-user .bubble").size();
     std::string label;
@@ -447,8 +447,8 @@ TEST_CASE("chat page: create a user, follow, tap a quick reply, type a message",
     if (!eventually([&] { return user_bubble_since(wd, user_before, label); }, 20s)) {
         fail("no user bubble \"" + label + "\" after tapping the quick reply");
     }
-    if (!eventually([&] { return bot_message_since(wd, bot_before, "メッセージを受け付けました"); }, 20s)) {
-        fail("no acknowledgement after tapping the quick reply \"" + label + "\"");
+    if (!eventually([&] { return bot_message_since(wd, bot_before, "まもなくご利用いただけるようになります"); }, 20s)) {
+        fail("no answer after tapping the quick reply \"" + label + "\"");
     }
 
     // Type a message and send it.
@@ -459,8 +459,8 @@ TEST_CASE("chat page: create a user, follow, tap a quick reply, type a message",
     if (!eventually([&] { return user_bubble_since(wd, user_before, "hello"); }, 20s)) {
         fail("no user bubble \"hello\" after send");
     }
-    if (!eventually([&] { return bot_message_since(wd, bot_before, "メッセージを受け付けました"); }, 20s)) {
-        fail("no acknowledgement of \"hello\"");
+    if (!eventually([&] { return bot_message_since(wd, bot_before, "ご用件を下のボタンから選んでください"); }, 20s)) {
+        fail("no main menu after \"hello\"");
     }
     CHECK(wd.property(wd.find("#text-input"), "value").empty());  // cleared after a successful send
 

@@ -41,7 +41,7 @@ std::vector<std::string> bot_texts(int port, const std::string& user_id) {
 
 }  // namespace
 
-TEST_CASE("local mode: follow, welcome, tap a menu item, acknowledgement", "[pg][net][e2e][local]") {
+TEST_CASE("local mode: follow, welcome with the menu, a menu item picked by typing its label", "[pg][net][e2e][local]") {
     if (!have_test_postgres()) return;
     TempDatabase db;
     SapoProcess sapo({"serve"}, {{"DATABASE_URL", db.url()}});
@@ -58,19 +58,21 @@ TEST_CASE("local mode: follow, welcome, tap a menu item, acknowledgement", "[pg]
     const std::string user_id = json(created.body)["user"]["user_id"].GetString();
 
     REQUIRE(send_as_user(sapo.port(), R"({"user_id":")" + user_id + R"(","type":"follow"})").status == 200);
-    REQUIRE(wait_until([&] { return !bot_texts(sapo.port(), user_id).empty(); }, seconds(10)));
-    CHECK(bot_texts(sapo.port(), user_id)[0].find("友だち追加ありがとうございます") != std::string::npos);
-
-    // tapping the first quick reply sends its text
-    REQUIRE(send_as_user(sapo.port(), R"({"user_id":")" + user_id + R"(","type":"text","text":"チェックイン"})").status == 200);
     REQUIRE(wait_until([&] { return bot_texts(sapo.port(), user_id).size() == 2; }, seconds(10)));
-    CHECK(bot_texts(sapo.port(), user_id)[1].find("メッセージを受け付けました") != std::string::npos);
+    CHECK(bot_texts(sapo.port(), user_id)[0].find("友だち追加ありがとうございます") != std::string::npos);
+    CHECK(bot_texts(sapo.port(), user_id)[1].find("ご用件を下のボタンから選んでください") != std::string::npos);
+
+    // typing a menu label (full-width here) counts like tapping it
+    REQUIRE(send_as_user(sapo.port(), R"({"user_id":")" + user_id + R"(","type":"text","text":"ﾁｪｯｸｲﾝ"})").status == 200);
+    REQUIRE(wait_until([&] { return bot_texts(sapo.port(), user_id).size() == 4; }, seconds(10)));
+    CHECK(bot_texts(sapo.port(), user_id)[2].find("チェックインは、まもなくご利用いただけるようになります") != std::string::npos);
+    CHECK(bot_texts(sapo.port(), user_id)[3].find("保健所") != std::string::npos);  // no call-centre number configured
 
     auto all = json(http_request(sapo.port(), "GET", "/dev/api/messages?user_id=" + user_id).body);
-    REQUIRE(all["messages"].Size() == 4);  // follow, welcome, text, acknowledgement
+    REQUIRE(all["messages"].Size() == 6);  // follow, greeting, menu, text, two replies
     CHECK(std::string(all["messages"][0]["via"].GetString()) == "follow");
     CHECK(std::string(all["messages"][1]["via"].GetString()) == "reply");
-    CHECK(std::string(all["messages"][2]["message"]["text"].GetString()) == "チェックイン");
+    CHECK(std::string(all["messages"][3]["message"]["text"].GetString()) == "ﾁｪｯｸｲﾝ");
 }
 
 TEST_CASE("local mode: bad input to the dev API is refused with a reason", "[pg][net][e2e][local]") {

@@ -38,7 +38,7 @@ storage::StoreOutcome store(storage::EventWriter& w, std::vector<flows::InboundE
     return f.get();
 }
 
-storage::Decision no_answer(const storage::StoredEvent&, const std::optional<storage::UserRecord>&) {
+storage::Decision no_answer(const storage::StoredEvent&, const std::optional<storage::UserRecord>&, storage::ConversationStore&) {
     return {};
 }
 
@@ -174,7 +174,8 @@ TEST_CASE("repository: a throwing handler is retried, then marked failed, and la
     auto writer = storage::make_pg_event_writer({db.url(), 1, 8});
     REQUIRE(store(*writer, {text_event("F1", "Ua", 1000), text_event("F2", "Ua", 2000)}).ok);
     auto repo = storage::make_pg_repository(db.url());
-    auto handler = [](const storage::StoredEvent& e, const std::optional<storage::UserRecord>&) -> storage::Decision {
+    auto handler = [](const storage::StoredEvent& e, const std::optional<storage::UserRecord>&,
+                      storage::ConversationStore&) -> storage::Decision {
         if (e.webhook_event_id == "F1") throw std::runtime_error("boom");
         storage::Decision d;
         d.messages = {R"({"type":"text","text":"ok"})"};
@@ -210,7 +211,7 @@ TEST_CASE("repository: follow state and language are kept per user", "[pg][stora
     auto writer = storage::make_pg_event_writer({db.url(), 1, 8});
     REQUIRE(store(*writer, {text_event("U1", "Uf", 1000), text_event("U2", "Uf", 2000)}).ok);
     auto repo = storage::make_pg_repository(db.url());
-    auto follow = [](const storage::StoredEvent&, const std::optional<storage::UserRecord>& u) {
+    auto follow = [](const storage::StoredEvent&, const std::optional<storage::UserRecord>& u, storage::ConversationStore&) {
         storage::Decision d;
         d.follow = u ? storage::Decision::Follow::unfollowed : storage::Decision::Follow::followed;
         if (!u) d.language = "en";
@@ -229,7 +230,7 @@ TEST_CASE("repository: outbox rows of a dead sender are reclaimed once", "[pg][s
     auto writer = storage::make_pg_event_writer({db.url(), 1, 8});
     REQUIRE(store(*writer, {text_event("O1", "Uo", 1000)}).ok);
     auto repo = storage::make_pg_repository(db.url());
-    auto answer = [](const storage::StoredEvent& e, const std::optional<storage::UserRecord>&) {
+    auto answer = [](const storage::StoredEvent& e, const std::optional<storage::UserRecord>&, storage::ConversationStore&) {
         storage::Decision d;
         d.messages = {R"({"type":"text","text":"a"})", R"({"type":"text","text":"b"})"};
         d.reply_token = e.reply_token;
@@ -239,19 +240,20 @@ TEST_CASE("repository: outbox rows of a dead sender are reclaimed once", "[pg][s
     };
     auto h = repo->handle_next("Uo", answer, 3);
     REQUIRE(h);
-    REQUIRE(h->outbox);
-    CHECK(h->outbox->messages.size() == 2);
-    CHECK(h->outbox->retry_key.size() == 36);
+    REQUIRE(h->outbox.size() == 1);
+    const auto& item = h->outbox.front();
+    CHECK(item.messages.size() == 2);
+    CHECK(item.retry_key.size() == 36);
     // fresh claims are not reclaimed; stale ones are, once, with the same retry key
     CHECK(repo->reclaim_outbox(std::chrono::seconds(30), 10).empty());
     test::exec_sql(db.url(), "UPDATE outbox SET claimed_at = now() - interval '1 minute'");
     auto reclaimed = repo->reclaim_outbox(std::chrono::seconds(30), 10);
     REQUIRE(reclaimed.size() == 1);
-    CHECK(reclaimed[0].retry_key == h->outbox->retry_key);
-    CHECK(reclaimed[0].messages == h->outbox->messages);
+    CHECK(reclaimed[0].retry_key == item.retry_key);
+    CHECK(reclaimed[0].messages == item.messages);
     CHECK(reclaimed[0].must_arrive);
     CHECK(reclaimed[0].reclaimed);
-    CHECK_FALSE(h->outbox->reclaimed);
+    CHECK_FALSE(item.reclaimed);
     CHECK(repo->reclaim_outbox(std::chrono::seconds(30), 10).empty());
     repo->finish_outbox(reclaimed[0].id, "sent", "");
     CHECK(query_value(db.url(), "SELECT status FROM outbox") == "sent");

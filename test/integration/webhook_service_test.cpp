@@ -51,14 +51,15 @@ TEST_CASE_METHOD(RunningService, "service: follow gets the welcome reply with th
     CHECK(query_value(db.url(), "SELECT follow_state || ':' || language FROM users") == "followed:ja");
     CHECK(query_value(db.url(), "SELECT status FROM outbox") == "sent");
 
-    SECTION("a user whose LINE language is English is welcomed in English, Japanese beside it") {
+    SECTION("a user whose LINE language is English is welcomed in English, with the way back to Japanese") {
         line.add_reply_token("rt-follow-2");
         line.add_profile({user(2), "Alex", "en", ""});
         REQUIRE(post_webhook(sapo.port(), callback_body(follow_event(user(2), "01FOLLOW2", "rt-follow-2", 1700000000001)), kSecret).status == 200);
         REQUIRE(line.wait_for_accepted(2, seconds(10), line::FakeLineServer::kReplyPath));
         auto second = line.accepted(line::FakeLineServer::kReplyPath).back();
         CHECK(body_has(second, "Thank you for adding sapo"));
-        CHECK(body_has(second, "友だち追加ありがとうございます"));
+        CHECK(body_has(second, "日本語で使うには「日本語」と送ってください"));
+        CHECK_FALSE(body_has(second, "友だち追加ありがとうございます"));
     }
     SECTION("unfollow is recorded and answered with nothing") {
         auto unfollow = R"({"type":"unfollow","mode":"active","timestamp":1700000001000,"source":{"type":"user","userId":")" +
@@ -66,6 +67,7 @@ TEST_CASE_METHOD(RunningService, "service: follow gets the welcome reply with th
         REQUIRE(post_webhook(sapo.port(), callback_body(unfollow), kSecret).status == 200);
         CHECK(wait_until([&] { return event_status(db.url(), "01UNFOLLOW1") == "processed"; }, seconds(5)));
         CHECK(query_value(db.url(), "SELECT follow_state FROM users") == "unfollowed");
+        CHECK(count_rows(db.url(), "sessions") == 0);  // the menu the welcome opened is closed
         CHECK(line.requests(line::FakeLineServer::kPushPath).empty());
         CHECK(line.requests(line::FakeLineServer::kReplyPath).size() == 1);
     }

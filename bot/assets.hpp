@@ -1,0 +1,21 @@
+#pragma once
+/// @file
+/// @brief The data sapo ships, built into the binary: flows/definitions/*.json and
+/// templates/*.json as they were at build time. `sapo serve` installs shipped flows that a fresh
+/// database lacks; `sapo flows import` without a directory imports them as drafts.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sapo::assets {
+
+struct File {
+    std::string path;  ///< relative to its folder, e.g. "welcome.json"
+    std::string_view content;
+};
+
+const std::vector<File>& shipped_flows();
+const std::vector<File>& shipped_templates();
+
+}  // namespace sapo::assets

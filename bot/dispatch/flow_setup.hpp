@@ -1,0 +1,30 @@
+#pragma once
+/// @file
+/// @brief What flows are checked against in this binary (its effects, its templates, the
+/// settings placeholders may use), and installing the shipped flows into a fresh database.
+
+#include <string>
+#include <vector>
+
+#include "bot/config.hpp"
+#include "bot/dispatch/effects.hpp"
+#include "flows/model.hpp"
+#include "storage/flow_store.hpp"
+
+namespace sapo::dispatch {
+
+/// Effects from `effects`, the shipped templates, the settings as globals; goto targets checked
+/// against `flow_ids` (empty: not checked). Throws when a shipped template does not load.
+flows::Registry make_flow_registry(const EffectRegistry& effects, std::vector<std::string> flow_ids = {});
+
+/// The placeholder values from the configuration: call_center_phone, emergency_phone.
+flows::Variables flow_globals(const Config& config);
+
+/// Installs each shipped flow whose id the database has never seen, as published version 1.
+/// Returns the ids installed. A shipped flow that does not validate is skipped with an error log.
+std::vector<std::string> seed_shipped_flows(storage::FlowStore& store, const EffectRegistry& effects);
+
+/// Ids of the shipped flows.
+std::vector<std::string> shipped_flow_ids();
+
+}  // namespace sapo::dispatch

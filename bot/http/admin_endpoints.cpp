@@ -1,0 +1,244 @@
+#include "bot/http/admin_endpoints.hpp"
+
+#include <openssl/crypto.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "bot/dispatch/flow_setup.hpp"
+#include "bot/log.hpp"
+#include "flows/loader.hpp"
+#include "storage/errors.hpp"
+
+namespace sapo::http {
+
+namespace bhttp = boost::beast::http;
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+namespace {
+
+constexpr std::string_view kPrefix = "/admin/api/";
+
+Response reply(const Request& req, unsigned status, std::string body) {
+    return json_response(status, std::move(body), req.version(), req.keep_alive());
+}
+
+Response message(const Request& req, unsigned status, const std::string& text) {
+    return reply(req, status, "{\"message\":\"" + log::json_escape(text) + "\"}");
+}
+
+void write_string(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+void write_problems(Writer& w, const std::vector<flows::Problem>& problems) {
+    w.Key("problems");
+    w.StartArray();
+    for (const auto& p : problems) {
+        w.StartObject();
+        w.Key("node");
+        if (p.node.empty()) w.Null();
+        else write_string(w, p.node);
+        w.Key("message");
+        write_string(w, p.message);
+        w.EndObject();
+    }
+    w.EndArray();
+}
+
+/// The operator's name for the audit log: printable, at most 64 bytes.
+std::string operator_name(const Request& req) {
+    auto h = req.find("X-Operator");
+    std::string name = h == req.end() ? "" : std::string(h->value());
+    std::string clean;
+    for (char c : name) {
+        if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) clean += c;
+    }
+    if (clean.size() > 64) clean.resize(64);
+    return clean.empty() ? "admin-token" : "admin:" + clean;
+}
+
+bool valid_flow_id(const std::string& id) {
+    if (id.empty() || id.size() > 40) return false;
+    for (char c : id) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+bool AdminEndpoints::handle(const Request& req, const std::string& path, const Respond& respond) {
+    if (path.rfind(kPrefix, 0) != 0 && path != "/admin/api") return false;
+    if (token_.empty()) {
+        auto res = message(req, 401, "the admin API is off: start sapo with SAPO_ADMIN_TOKEN set");
+        res.set(bhttp::field::www_authenticate, "Bearer");
+        respond(std::move(res));
+        return true;
+    }
+    auto auth = req.find(bhttp::field::authorization);
+    std::string given = auth == req.end() ? "" : std::string(auth->value());
+    const std::string expected = "Bearer " + token_;
+    if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
+        auto res = message(req, 401, "missing or wrong bearer token (Authorization: Bearer <SAPO_ADMIN_TOKEN>)");
+        res.set(bhttp::field::www_authenticate, "Bearer");
+        respond(std::move(res));
+        return true;
+    }
+    try {
+        respond(route(req, path));
+    } catch (const storage::StorageError& e) {
+        log::warn("admin API: database error", {{"path", path}, {"error", e.what()}});
+        respond(message(req, 503, "the database is not available; try again"));
+    }
+    return true;
+}
+
+Response AdminEndpoints::route(const Request& req, const std::string& path) {
+    const auto method = req.method();
+    auto rest = path.substr(std::min(path.size(), kPrefix.size()));
+    if (rest == "flows") {
+        if (method != bhttp::verb::get) return message(req, 405, "use GET");
+        return list_flows(req);
+    }
+    if (rest.rfind("flows/", 0) == 0) {
+        auto tail = rest.substr(6);
+        auto slash = tail.find('/');
+        auto id = tail.substr(0, slash);
+        auto action = slash == std::string::npos ? "" : tail.substr(slash + 1);
+        if (!valid_flow_id(id)) return message(req, 404, "no flow \"" + id + "\"");
+        if (action == "draft") {
+            if (method == bhttp::verb::get) return get_draft(req, id);
+            if (method == bhttp::verb::put) return put_draft(req, id);
+            return message(req, 405, "use GET or PUT");
+        }
+        if (action == "validate" || action == "publish") {
+            if (method != bhttp::verb::post) return message(req, 405, "use POST");
+            return action == "validate" ? validate(req, id) : publish(req, id);
+        }
+    }
+    return message(req, 404, "not found");
+}
+
+Response AdminEndpoints::list_flows(const Request& req) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    w.Key("flows");
+    w.StartArray();
+    for (const auto& f : flows_.list()) {
+        w.StartObject();
+        w.Key("id");
+        write_string(w, f.flow_id);
+        w.Key("published_version");
+        if (f.published_version) w.Int(f.published_version);
+        else w.Null();
+        w.Key("draft_version");
+        if (f.draft_version) w.Int(f.draft_version);
+        else w.Null();
+        w.Key("updated_at");
+        write_string(w, f.updated_at);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return reply(req, 200, buf.GetString());
+}
+
+Response AdminEndpoints::get_draft(const Request& req, const std::string& id) {
+    auto draft = flows_.draft(id);
+    if (!draft) return message(req, 404, "flow \"" + id + "\" has no draft");
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    w.Key("id");
+    write_string(w, id);
+    w.Key("version");
+    w.Int(draft->version);
+    w.Key("status");
+    w.String("draft");
+    w.Key("updated_by");
+    write_string(w, draft->created_by);
+    w.Key("updated_at");
+    write_string(w, draft->updated_at);
+    w.Key("definition");
+    // stored only after it parsed as JSON, so it can be embedded as it is
+    w.RawValue(draft->definition.data(), draft->definition.size(), rapidjson::kObjectType);
+    w.EndObject();
+    return reply(req, 200, buf.GetString());
+}
+
+Response AdminEndpoints::put_draft(const Request& req, const std::string& id) {
+    const auto& body = req.body();
+    rapidjson::Document doc;
+    doc.Parse(body.data(), body.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+        return message(req, 400, "the body must be the flow as a JSON object (see flows/README.md)");
+    }
+    auto doc_id = doc.FindMember("id");
+    if (doc_id == doc.MemberEnd() || !doc_id->value.IsString() || id != doc_id->value.GetString()) {
+        return message(req, 422, "the flow's \"id\" must be \"" + id + "\", as in the URL");
+    }
+    auto result = flows_.put_draft(id, body, operator_name(req), "flow.draft.put");
+    // Saved even when invalid (a draft is work in progress); the problems come back at once.
+    auto loaded = flows::load_flow(body, dispatch::make_flow_registry(effects_, flows_.flow_ids()));
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    w.Key("id");
+    write_string(w, id);
+    w.Key("version");
+    w.Int(result.version);
+    w.Key("changed");
+    w.Bool(result.changed);
+    w.Key("valid");
+    w.Bool(loaded.problems.empty());
+    write_problems(w, loaded.problems);
+    w.EndObject();
+    return reply(req, 200, buf.GetString());
+}
+
+Response AdminEndpoints::validate(const Request& req, const std::string& id) {
+    std::string definition = req.body();
+    if (definition.find_first_not_of(" \t\r\n") == std::string::npos) {
+        auto draft = flows_.draft(id);
+        if (!draft) return message(req, 404, "flow \"" + id + "\" has no draft; send the flow in the body to check it");
+        definition = draft->definition;
+    }
+    auto loaded = flows::load_flow(definition, dispatch::make_flow_registry(effects_, flows_.flow_ids()));
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    w.Key("valid");
+    w.Bool(loaded.problems.empty());
+    write_problems(w, loaded.problems);
+    w.EndObject();
+    return reply(req, loaded.problems.empty() ? 200 : 422, buf.GetString());
+}
+
+Response AdminEndpoints::publish(const Request& req, const std::string& id) {
+    auto draft = flows_.draft(id);
+    if (!draft) return message(req, 404, "flow \"" + id + "\" has no draft to publish");
+    auto loaded = flows::load_flow(draft->definition, dispatch::make_flow_registry(effects_, flows_.flow_ids()));
+    auto actor = operator_name(req);
+    if (!loaded.flow || loaded.flow->id != id) {
+        flows_.audit(actor, "flow.publish.refused", id, "{\"version\":" + std::to_string(draft->version) + "}");
+        rapidjson::StringBuffer buf;
+        Writer w(buf);
+        w.StartObject();
+        w.Key("message");
+        write_string(w, "version " + std::to_string(draft->version) + " of \"" + id + "\" is not valid; nothing was published");
+        write_problems(w, loaded.problems);
+        w.EndObject();
+        return reply(req, 422, buf.GetString());
+    }
+    if (!flows_.publish(id, draft->version, actor)) {
+        return message(req, 409, "the draft changed while publishing; check it and publish again");
+    }
+    if (on_publish_) on_publish_();
+    log::info("flow published", {{"flow", id}, {"version", std::to_string(draft->version)}, {"by", actor}});
+    return reply(
+        req, 200,
+        "{\"id\":\"" + id + "\",\"version\":" + std::to_string(draft->version) + ",\"status\":\"published\"}"
+    );
+}
+
+}  // namespace sapo::http

@@ -1,0 +1,43 @@
+#pragma once
+/// @file
+/// @brief The operators' admin API (/admin/api/...), behind a bearer token (SAPO_ADMIN_TOKEN):
+/// flows for now — list, read and replace the draft, validate, publish. Every change is written
+/// to the audit log with the operator's name (X-Operator header until accounts exist).
+///
+/// The handlers call PostgreSQL on the I/O thread: operator actions are rare and short, and a
+/// webhook request never waits behind them for long (other I/O threads keep serving).
+
+#include <functional>
+#include <string>
+
+#include "bot/dispatch/effects.hpp"
+#include "bot/http/server.hpp"
+#include "storage/flow_store.hpp"
+
+namespace sapo::http {
+
+class AdminEndpoints {
+public:
+    /// `on_publish` runs after a flow is published (the dispatcher's catalog re-reads versions).
+    AdminEndpoints(std::string token, storage::FlowStore& flows, const dispatch::EffectRegistry& effects,
+                   std::function<void()> on_publish)
+        : token_(std::move(token)), flows_(flows), effects_(effects), on_publish_(std::move(on_publish)) {}
+
+    /// True when the path is under /admin/api/ (then `respond` has been called).
+    bool handle(const Request& req, const std::string& path, const Respond& respond);
+
+private:
+    Response route(const Request& req, const std::string& path);
+    Response list_flows(const Request& req);
+    Response get_draft(const Request& req, const std::string& id);
+    Response put_draft(const Request& req, const std::string& id);
+    Response validate(const Request& req, const std::string& id);
+    Response publish(const Request& req, const std::string& id);
+
+    std::string token_;
+    storage::FlowStore& flows_;
+    const dispatch::EffectRegistry& effects_;
+    std::function<void()> on_publish_;
+};
+
+}  // namespace sapo::http
