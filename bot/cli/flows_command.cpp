@@ -24,8 +24,9 @@ const char* const kFlowsUsage = R"(usage: sapo flows <command>
   list                          every flow with its published and draft versions
   export ID [--version N]       print a flow version's JSON (default: the newest)
   simulate ID [--lang en] [--dir DIR]
-                                talk to a flow in the terminal (no LINE, no database);
-                                a number picks a quick reply, /follow adds the bot as a friend
+                                talk to a flow in the terminal (no LINE, no database): the
+                                shipped flows plus those in DIR; a number picks a quick
+                                reply, /follow adds the bot as a friend
 
 options for import and publish:
   --as NAME                     who is acting, for the audit log (default: $USER)
@@ -242,10 +243,16 @@ int simulate_command(std::vector<std::string> args) {
     }
     options.flow_id = rest[0];
     if (const char* phone = std::getenv("SAPO_CALL_CENTER_PHONE")) options.call_center_phone = phone;
-    if (dir.empty()) {
-        options.flows = shipped();
-    } else if (!read_inputs({dir}, options.flows)) {
-        return 1;
+    // the shipped flows, then those of --dir (which replace shipped ones with the same file name)
+    options.flows = shipped();
+    if (!dir.empty()) {
+        Files extra;
+        if (!read_inputs({dir}, extra)) return 1;
+        for (auto& [name, json] : extra) {
+            auto base = std::filesystem::path(name).filename().string();
+            std::erase_if(options.flows, [&](const auto& f) { return std::filesystem::path(f.first).filename() == base; });
+            options.flows.emplace_back(std::move(name), std::move(json));
+        }
     }
     return simulate(options, std::cin, std::cout, std::cerr);
 }
