@@ -88,6 +88,9 @@ ON CONFLICT (user_id) DO UPDATE SET
     pending = EXCLUDED.pending, started_at = EXCLUDED.started_at, updated_at = EXCLUDED.updated_at,
     expires_at = EXCLUDED.expires_at)sql"},
     {"end_session", "DELETE FROM sessions WHERE user_id = $1"},
+    {"purge_sessions", R"sql(
+DELETE FROM sessions WHERE user_id IN (
+    SELECT user_id FROM sessions WHERE expires_at < now() - interval '1 day' LIMIT $1))sql"},
     {"set_language", R"sql(
 INSERT INTO users (user_id, language) VALUES ($1, $2)
 ON CONFLICT (user_id) DO UPDATE SET language = EXCLUDED.language, updated_at = now())sql"},
@@ -269,6 +272,15 @@ public:
                 items.push_back(std::move(i));
             }
             return items;
+        });
+    }
+
+    int purge_expired_sessions(int limit) override {
+        return guarded("purging expired sessions", [&] {
+            pqxx::work tx(conn());
+            auto r = tx.exec_prepared("purge_sessions", limit);
+            tx.commit();
+            return static_cast<int>(r.affected_rows());
         });
     }
 

@@ -48,6 +48,10 @@ public:
     /// Outbox rows whose sender vanished (claimed longer ago than `stale`), claimed anew.
     virtual std::vector<OutboxItem> reclaim_outbox(std::chrono::milliseconds stale, int limit) = 0;
 
+    /// Deletes sessions that expired more than a day ago (the day keeps the "your conversation
+    /// timed out" note possible for a user who comes back). Returns how many.
+    virtual int purge_expired_sessions(int limit) = 0;
+
     /// Records the delivery outcome: "sent", "failed" or "expired".
     virtual void finish_outbox(std::int64_t id, const std::string& status, const std::string& error) = 0;
 };

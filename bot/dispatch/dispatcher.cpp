@@ -11,6 +11,7 @@
 #include "bot/dispatch/event_handler.hpp"
 #include "bot/log.hpp"
 #include "bot/metrics.hpp"
+#include "flows/normalize.hpp"
 #include "storage/errors.hpp"
 
 namespace sapo::dispatch {
@@ -74,6 +75,9 @@ struct Dispatcher::Impl {
     }
 
     void worker(KeyQueue& q) {
+        // ICU builds its katakana transliterator on a thread's first use (~10 ms): not in
+        // somebody's conversation.
+        flows::normalize("ア");
         auto repo = make_repository();
         for (;;) {
             std::string key;
@@ -148,6 +152,9 @@ struct Dispatcher::Impl {
         for (;;) {
             try {
                 for (const auto& key : repo->pending_keys(1000)) enqueue(key);
+                if (int purged = repo->purge_expired_sessions(1000)) {
+                    log::info("expired sessions deleted", {{"count", std::to_string(purged)}});
+                }
                 for (const auto& item : repo->reclaim_outbox(options.outbox_reclaim_after, 100)) {
                     log::info("resending an outbox item", {{"outbox_id", std::to_string(item.id)}});
                     deliver(*repo, item);

@@ -3,9 +3,21 @@
 #include <stdexcept>
 
 #include "bot/log.hpp"
+#include "bot/metrics.hpp"
 #include "bot/webhook/parse.hpp"
 
 namespace sapo::dispatch {
+
+namespace {
+
+metrics::Counter& route_counter(const std::string& route) {
+    return metrics::global().counter(
+        "sapo_conversation_events_total", "Events handled by the conversation engine, by how they were routed",
+        {{"route", route.empty() ? "none" : route}}
+    );
+}
+
+}  // namespace
 
 flows::InboundEvent to_inbound(const storage::StoredEvent& event) {
     // The raw event is the single source of truth for everything but the columns we query.
@@ -34,8 +46,13 @@ storage::Decision EventHandler::decide(
 
     flows::StepContext context;
     if (user && !user->language.empty()) context.language = user->language;
-    if (inbound.type == "follow" && inbound.source_type == "user" && (!user || user->language.empty())) {
-        // The profile's language decides ja or en for everything we say from now on.
+    // The profile's language decides ja or en for everything we say from now on. It is asked at
+    // follow (when not known yet) and once for a user first seen without a follow (a friend from
+    // before sapo was deployed).
+    const bool ask_profile = inbound.source_type == "user" && !inbound.user_id.empty() && inbound.mode == "active" &&
+                             ((inbound.type == "follow" && (!user || user->language.empty())) ||
+                              (!user && inbound.type != "unfollow"));
+    if (ask_profile) {
         if (auto profile = line_.get_profile(inbound.user_id)) {
             if (!profile->language.empty()) {
                 d.language = profile->language;
@@ -77,6 +94,7 @@ storage::Decision EventHandler::decide(
         if (lang != last_result.end() && lang->second.is_string()) context.language = lang->second.as_string();
         outcome = conversation.resume(std::move(outcome), last_result, context);
     }
+    route_counter(outcome.route).inc();
     if (!outcome.error.empty()) {
         log::warn("flow problem", {{"event_id", inbound.event_id}, {"route", outcome.route}, {"error", outcome.error}});
     }
