@@ -19,7 +19,8 @@ namespace sapo::cli {
 const char* const kFlowsUsage = R"(usage: sapo flows <command>
 
   validate FILE...              check flow files; one line per problem; exit 1 if any
-  import [DIR|FILE...]          load flows as drafts (default: the flows shipped with sapo)
+  import [DIR|FILE...]          load flows as drafts (default: ./flows/definitions, else
+                                the flows built into this binary); identical ones are skipped
   publish ID                    publish the newest draft of ID if it is valid
   list                          every flow with its published and draft versions
   export ID [--version N]       print a flow version's JSON (default: the newest)
@@ -125,7 +126,15 @@ int validate(const std::vector<std::string>& paths) {
 int import(std::vector<std::string> args, const std::function<Config()>& config) {
     auto actor = actor_from(args);
     Files files;
-    bool ok = args.empty() ? (files = shipped(), true) : read_inputs(args, files);
+    bool ok = true;
+    if (!args.empty()) {
+        ok = read_inputs(args, files);
+    } else if (std::error_code ec; std::filesystem::is_directory("flows/definitions", ec)) {
+        // in a checkout: the files as they are now, edits included
+        ok = read_inputs({"flows/definitions"}, files);
+    } else {
+        files = shipped();  // elsewhere: the flows this binary was built with
+    }
     auto store = storage::make_pg_flow_store(config().database_url);
     std::set<std::string> ids;
     for (const auto& id : store->flow_ids()) ids.insert(id);
