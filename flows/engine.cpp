@@ -495,7 +495,10 @@ const char* input_type_name(InputType t) {
 }
 
 const Node* Flow::node(std::string_view node_id) const {
-    for (const auto& n : nodes) {
+    auto it = index.find(node_id);
+    if (it != index.end()) return &nodes[it->second];
+    if (index.size() == nodes.size()) return nullptr;
+    for (const auto& n : nodes) {  // a Flow built by hand, without its index
         if (n.id == node_id) return &n;
     }
     return nullptr;

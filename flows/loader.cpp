@@ -138,7 +138,10 @@ public:
             if (!valid_identifier(id, 60, false)) {
                 problem(id, "a node id may only use a-z, 0-9 and _ (at most 60 characters)");
             }
-            if (auto n = read_node(id, m.value, f)) f.nodes.push_back(std::move(*n));
+            if (auto n = read_node(id, m.value, f)) {
+                f.index.emplace(n->id, f.nodes.size());
+                f.nodes.push_back(std::move(*n));
+            }
         }
         check_graph(f);
         check_sources(f);
@@ -580,23 +583,21 @@ private:
             }
             if (n->type == NodeType::ask && exists(f.on_invalid)) todo.push_back(f.on_invalid);
         }
-        // can finish: an end or goto is reachable
-        std::set<std::string> finishing;
+        // can finish: an end or goto is reachable (walking the edges backwards from them)
+        std::map<std::string, std::vector<std::string>> incoming;
         for (const auto& n : f.nodes) {
-            if (n.type == NodeType::end || n.type == NodeType::go_to) finishing.insert(n.id);
+            for (const auto& [label, target] : edges(n)) incoming[target].push_back(n.id);
         }
-        for (bool grew = true; grew;) {
-            grew = false;
-            for (const auto& n : f.nodes) {
-                if (finishing.count(n.id)) continue;
-                for (const auto& [label, target] : edges(n)) {
-                    if (finishing.count(target)) {
-                        finishing.insert(n.id);
-                        grew = true;
-                        break;
-                    }
-                }
-            }
+        std::set<std::string> finishing;
+        std::vector<std::string> back;
+        for (const auto& n : f.nodes) {
+            if (n.type == NodeType::end || n.type == NodeType::go_to) back.push_back(n.id);
+        }
+        while (!back.empty()) {
+            auto id = back.back();
+            back.pop_back();
+            if (!finishing.insert(id).second) continue;
+            for (const auto& from : incoming[id]) back.push_back(from);
         }
         for (const auto& n : f.nodes) {
             if (exists(f.start) && !reached.count(n.id)) {

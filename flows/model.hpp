@@ -104,6 +104,7 @@ struct Flow {
     std::string on_invalid;  ///< node id; empty: offer help and the phone line, then end
     Triggers triggers;
     std::vector<Node> nodes;  ///< in document order
+    std::map<std::string, std::size_t, std::less<>> index;  ///< node id -> position in nodes
 
     const Node* node(std::string_view id) const;
 };

@@ -52,8 +52,10 @@ public:
         const std::string& action
     ) = 0;
 
-    /// Publishes draft `version` if it is still the draft (nobody replaced it meanwhile).
-    virtual bool publish(const std::string& flow_id, int version, const std::string& actor) = 0;
+    /// Publishes draft `version` if it is still the draft and still holds exactly `definition`
+    /// (the document the caller validated; a draft replaced meanwhile is not published).
+    virtual bool publish(const std::string& flow_id, int version, const std::string& definition,
+                         const std::string& actor) = 0;
 
     /// Installs `definition` as published version 1 when the flow has no version at all (first
     /// start of a fresh database). Returns whether it did.

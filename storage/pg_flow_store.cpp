@@ -106,12 +106,12 @@ FROM flow_versions GROUP BY flow_id ORDER BY flow_id)sql");
         });
     }
 
-    bool publish(const std::string& id, int version, const std::string& actor) override {
+    bool publish(const std::string& id, int version, const std::string& definition, const std::string& actor) override {
         return run("publishing a flow", [&](pqxx::work& tx) {
             auto r = tx.exec_params(
                 "UPDATE flow_versions SET status = 'published', published_by = $3, published_at = now(), updated_at = now() "
-                "WHERE flow_id = $1 AND version = $2 AND status = 'draft'",
-                id, version, actor
+                "WHERE flow_id = $1 AND version = $2 AND status = 'draft' AND definition = $4",
+                id, version, actor, definition
             );
             if (r.affected_rows() == 0) return false;
             write_audit(tx, actor, "flow.publish", id, details("version", std::to_string(version)));

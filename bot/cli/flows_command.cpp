@@ -181,7 +181,7 @@ int publish(std::vector<std::string> args, const std::function<Config()>& config
         store->audit(actor, "flow.publish.refused", id, "{\"version\":" + std::to_string(draft->version) + "}");
         return 1;
     }
-    if (!store->publish(id, draft->version, actor)) {
+    if (!store->publish(id, draft->version, draft->definition, actor)) {
         std::cout << id << ": the draft changed meanwhile; run publish again\n";
         return 1;
     }

@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <optional>
+
 #include "bot/dispatch/flow_setup.hpp"
 #include "bot/log.hpp"
 #include "flows/loader.hpp"
@@ -44,16 +46,42 @@ void write_problems(Writer& w, const std::vector<flows::Problem>& problems) {
     w.EndArray();
 }
 
-/// The operator's name for the audit log: printable, at most 64 bytes.
-std::string operator_name(const Request& req) {
+/// Whether `s` is well-formed UTF-8 (PostgreSQL refuses anything else).
+bool valid_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        auto c = static_cast<unsigned char>(s[i]);
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        if (len == 0 || i + len > s.size()) return false;
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+/// The operator's name for the audit log: printable, at most 64 bytes, cut between characters.
+/// nullopt when the header is not UTF-8.
+std::optional<std::string> operator_name(const Request& req) {
     auto h = req.find("X-Operator");
     std::string name = h == req.end() ? "" : std::string(h->value());
+    if (!valid_utf8(name)) return std::nullopt;
     std::string clean;
     for (char c : name) {
         if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) clean += c;
     }
-    if (clean.size() > 64) clean.resize(64);
+    if (clean.size() > 64) {
+        std::size_t cut = 64;
+        while (cut > 0 && (static_cast<unsigned char>(clean[cut]) & 0xC0) == 0x80) --cut;
+        clean.resize(cut);
+    }
     return clean.empty() ? "admin-token" : "admin:" + clean;
+}
+
+Response not_allowed(const Request& req, const char* allow) {
+    auto res = message(req, 405, std::string("use ") + allow);
+    res.set(bhttp::field::allow, allow);
+    return res;
 }
 
 bool valid_flow_id(const std::string& id) {
@@ -83,6 +111,10 @@ bool AdminEndpoints::handle(const Request& req, const std::string& path, const R
         respond(std::move(res));
         return true;
     }
+    if (!operator_name(req)) {
+        respond(message(req, 400, "the X-Operator header must be UTF-8 text"));
+        return true;
+    }
     try {
         respond(route(req, path));
     } catch (const storage::StorageError& e) {
@@ -96,7 +128,7 @@ Response AdminEndpoints::route(const Request& req, const std::string& path) {
     const auto method = req.method();
     auto rest = path.substr(std::min(path.size(), kPrefix.size()));
     if (rest == "flows") {
-        if (method != bhttp::verb::get) return message(req, 405, "use GET");
+        if (method != bhttp::verb::get) return not_allowed(req, "GET");
         return list_flows(req);
     }
     if (rest.rfind("flows/", 0) == 0) {
@@ -108,10 +140,10 @@ Response AdminEndpoints::route(const Request& req, const std::string& path) {
         if (action == "draft") {
             if (method == bhttp::verb::get) return get_draft(req, id);
             if (method == bhttp::verb::put) return put_draft(req, id);
-            return message(req, 405, "use GET or PUT");
+            return not_allowed(req, "GET, PUT");
         }
         if (action == "validate" || action == "publish") {
-            if (method != bhttp::verb::post) return message(req, 405, "use POST");
+            if (method != bhttp::verb::post) return not_allowed(req, "POST");
             return action == "validate" ? validate(req, id) : publish(req, id);
         }
     }
@@ -177,7 +209,7 @@ Response AdminEndpoints::put_draft(const Request& req, const std::string& id) {
     if (doc_id == doc.MemberEnd() || !doc_id->value.IsString() || id != doc_id->value.GetString()) {
         return message(req, 422, "the flow's \"id\" must be \"" + id + "\", as in the URL");
     }
-    auto result = flows_.put_draft(id, body, operator_name(req), "flow.draft.put");
+    auto result = flows_.put_draft(id, body, *operator_name(req), "flow.draft.put");
     // Saved even when invalid (a draft is work in progress); the problems come back at once.
     auto loaded = flows::load_flow(body, dispatch::make_flow_registry(effects_, flows_.flow_ids()));
     rapidjson::StringBuffer buf;
@@ -218,7 +250,7 @@ Response AdminEndpoints::publish(const Request& req, const std::string& id) {
     auto draft = flows_.draft(id);
     if (!draft) return message(req, 404, "flow \"" + id + "\" has no draft to publish");
     auto loaded = flows::load_flow(draft->definition, dispatch::make_flow_registry(effects_, flows_.flow_ids()));
-    auto actor = operator_name(req);
+    auto actor = *operator_name(req);
     if (!loaded.flow || loaded.flow->id != id) {
         flows_.audit(actor, "flow.publish.refused", id, "{\"version\":" + std::to_string(draft->version) + "}");
         rapidjson::StringBuffer buf;
@@ -230,7 +262,7 @@ Response AdminEndpoints::publish(const Request& req, const std::string& id) {
         w.EndObject();
         return reply(req, 422, buf.GetString());
     }
-    if (!flows_.publish(id, draft->version, actor)) {
+    if (!flows_.publish(id, draft->version, draft->definition, actor)) {
         return message(req, 409, "the draft changed while publishing; check it and publish again");
     }
     if (on_publish_) on_publish_();

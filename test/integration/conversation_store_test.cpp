@@ -121,8 +121,10 @@ TEST_CASE("conversation store: only published versions are run, newest first", "
         CHECK_FALSE(store.flow_definition("demo", 2));  // a draft is never run
         return storage::Decision{};
     }, 3));
-    REQUIRE(flows->publish("demo", 2, "op2"));
-    CHECK_FALSE(flows->publish("demo", 2, "op2"));  // already published
+    const std::string v2_json = R"({"schema_version":1,"id":"demo","start":"b","nodes":{"b":{"type":"end"}}})";
+    CHECK_FALSE(flows->publish("demo", 2, v2_json + " ", "op2"));  // not the document that was validated
+    REQUIRE(flows->publish("demo", 2, v2_json, "op2"));
+    CHECK_FALSE(flows->publish("demo", 2, v2_json, "op2"));  // already published
     REQUIRE(repo->handle_next("Up", [&](const auto&, const auto&, storage::ConversationStore& store) {
         CHECK(store.published_versions() == std::vector<std::pair<std::string, int>>{{"demo", 2}});
         CHECK(store.flow_definition("demo", 2));
