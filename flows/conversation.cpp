@@ -52,11 +52,18 @@ Outcome Conversation::handle(const InboundEvent& event, const std::optional<Sess
         return out;
     }
     if (event.type == "postback") {
-        if (timed_out) {
-            // An answer to a question that has expired: say so rather than take it for a new one.
-            out.route = "timed_out";
-            say(out, builtin_text("timed_out", context.language));
-            return menu(std::move(out), context);
+        auto data = decode_postback(event.postback_data);
+        if (timed_out && data && data->flow == stored->flow_id && data->version == stored->version &&
+            data->node == stored->node) {
+            // An answer to the question that has expired: say so rather than take it for a new one.
+            // (Menu buttons and open-flow buttons don't answer a question: they work as always.)
+            const Node* n = nullptr;
+            if (auto flow = flows_.version(stored->flow_id, stored->version)) n = flow->node(stored->node);
+            if (!n || !n->reentrant) {
+                out.route = "timed_out";
+                say(out, builtin_text("timed_out", context.language));
+                return menu(std::move(out), context);
+            }
         }
         return on_postback(event, session, std::move(out), context);
     }

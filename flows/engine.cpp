@@ -88,6 +88,29 @@ const Choice* chosen(const Node& n, std::string_view text) {
     return nullptr;
 }
 
+/// `s` without spaces (ASCII, U+3000) and line breaks at either end.
+std::string trim_spaces(std::string_view s) {
+    auto is_space_at = [&](std::size_t i, bool from_end) -> std::size_t {
+        static constexpr std::string_view kIdeographic = "\u3000";
+        if (from_end) {
+            if (i >= 1 && std::string_view(" \t\r\n").find(s[i - 1]) != std::string_view::npos) return 1;
+            if (i >= 3 && s.substr(i - 3, 3) == kIdeographic) return 3;
+        } else {
+            if (i < s.size() && std::string_view(" \t\r\n").find(s[i]) != std::string_view::npos) return 1;
+            if (s.substr(i, 3) == kIdeographic) return 3;
+        }
+        return 0;
+    };
+    std::size_t begin = 0, end = s.size();
+    while (std::size_t k = is_space_at(begin, false)) begin += k;
+    while (end > begin) {
+        std::size_t k = is_space_at(end, true);
+        if (!k) break;
+        end -= k;
+    }
+    return std::string(s.substr(begin, end - begin));
+}
+
 /// Everything one step needs, and what it produced so far.
 class Run {
 public:
@@ -122,6 +145,12 @@ public:
         }
         if (node->type != NodeType::ask) return fail("the session waits at a node that asks nothing");
         return answer(*node, input);
+    }
+
+    /// What the session waits for, asked again: the question, or the confirmation.
+    std::vector<OutMessage> again(const Node& n) {
+        if (session_ && session_->waiting == Session::Waiting::confirm) return {confirmation(n)};
+        return question(n);
     }
 
     std::vector<OutMessage> question(const Node& n) {
@@ -327,7 +356,7 @@ private:
                 return invalid(n, "reask.date");
             case InputType::text: {
                 std::size_t limit = n.max_length ? n.max_length : kMaxTextLength;
-                auto trimmed = normalize(t).empty() ? std::string() : t;
+                auto trimmed = normalize(t).empty() ? std::string() : trim_spaces(t);
                 if (!trimmed.empty() && text_length(trimmed) <= limit) return accept(n, Value(trimmed));
                 return invalid(n, trimmed.empty() ? "reask.text" : "reask.text_too_long");
             }
@@ -342,16 +371,22 @@ private:
         return advance(n.next);
     }
 
+    /// "Is 40.5℃ right?" with yes/no buttons, for the value waiting in the session.
+    OutMessage confirmation(const Node& n) const {
+        Variables extra{{"value", Value(display(session_->pending) + (n.input == InputType::temperature ? "℃" : ""))}};
+        OutMessage m;
+        m.text = n.confirm_text.empty() ? builtin("confirm", extra)
+                                        : fill_placeholders(n.confirm_text.get(context_.language), [&](std::string_view p) {
+                                              auto it = extra.find(p);
+                                              return it != extra.end() ? it->second : lookup(p);
+                                          });
+        m.quick_replies = {button(n, builtin("yes"), "yes", "confirm"), button(n, builtin("no"), "no", "confirm")};
+        return m;
+    }
+
     StepResult ask_confirmation(const Node& n, Value v) {
-        session_->pending = v;
-        Variables extra{{"value", Value(display(v) + (n.input == InputType::temperature ? "℃" : ""))}};
-        std::string question = n.confirm_text.empty()
-                                   ? builtin("confirm", extra)
-                                   : fill_placeholders(n.confirm_text.get(context_.language), [&](std::string_view p) {
-                                         auto it = extra.find(p);
-                                         return it != extra.end() ? it->second : lookup(p);
-                                     });
-        say(question, {button(n, builtin("yes"), "yes", "confirm"), button(n, builtin("no"), "no", "confirm")});
+        session_->pending = std::move(v);
+        result_.messages.push_back(confirmation(n));
         return wait(Session::Waiting::confirm);
     }
 
@@ -367,6 +402,14 @@ private:
             session_->pending = Value{};
             for (auto& m : question(n)) result_.messages.push_back(std::move(m));
             return wait(Session::Waiting::input);
+        }
+        if (input.kind == UserInput::Kind::text && !said) {
+            // a corrected reading ("no, 37.0") is an answer to the question itself
+            auto reading = parse_temperature(input.text);
+            if (n.input == InputType::temperature && reading.status == Temperature::Status::ok) {
+                session_->pending = Value{};
+                return answer(n, input);
+            }
         }
         // neither: ask the confirmation again (it counts as an invalid answer)
         if (++session_->invalid_count >= max_invalid(n)) return give_up();
@@ -450,13 +493,13 @@ StepResult step(const Flow& flow, const Session& session, const UserInput& input
 
 std::vector<OutMessage> repeat_question(const Flow& flow, const Session& session, const StepContext& context) {
     const Node* n = flow.node(session.node);
-    if (!n || n->type != NodeType::ask || session.waiting != Session::Waiting::input) return {};
+    if (!n || n->type != NodeType::ask || session.waiting == Session::Waiting::effect) return {};
     struct NoClock final : Clock {
         time_point now() const override { return {}; }
     } no_clock;
     Run run(flow, context, no_clock);
     run.adopt(session);
-    return run.question(*n);
+    return run.again(*n);
 }
 
 const std::string& Localized::get(std::string_view language) const {

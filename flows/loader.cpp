@@ -441,6 +441,12 @@ private:
                 problem(n.id, where + " must be an object with \"value\" and \"label\"");
                 continue;
             }
+            for (const auto& m : c.GetObject()) {
+                std::string_view field = m.name.GetString();
+                if (field != "value" && field != "label" && field != "synonyms") {
+                    problem(n.id, where + " has an unknown field " + quoted(field) + "; a choice has \"value\", \"label\" and \"synonyms\"");
+                }
+            }
             Choice choice;
             choice.value = string_field(c, "value", n.id);
             if (choice.value.empty()) {
@@ -488,6 +494,12 @@ private:
                 if (!c.IsObject() || !member(c, "if") || !member(c, "next")) {
                     problem(n.id, where + " must have \"if\" (a condition) and \"next\" (a node id)");
                     continue;
+                }
+                for (const auto& m : c.GetObject()) {
+                    std::string_view field = m.name.GetString();
+                    if (field != "if" && field != "next") {
+                        problem(n.id, where + " has an unknown field " + quoted(field) + "; a case has \"if\" and \"next\"");
+                    }
                 }
                 auto logic = condition(*member(c, "if"), n.id, "the condition of " + where);
                 auto next = string_field(c, "next", n.id);

@@ -1,0 +1,223 @@
+#pragma once
+/// @file
+/// @brief What the engine, loader, conversation and random-sequence tests share: a registry built
+/// by hand (flows/ knows nothing of bot/), a clock the test sets, the shipped flow files, and
+/// helpers that serialise results so they can be compared.
+
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "flows/clock.hpp"
+#include "flows/conversation.hpp"
+#include "flows/engine.hpp"
+#include "flows/loader.hpp"
+#include "flows/memory_source.hpp"
+#include "flows/model.hpp"
+#include "flows/normalize.hpp"
+#include "flows/render.hpp"
+#include "flows/tokyo_time.hpp"
+#include "flows/value.hpp"
+
+namespace flowtest {
+
+using namespace sapo::flows;
+
+/// A clock that only moves when the test says so.
+class FixedClock final : public sapo::Clock {
+public:
+    explicit FixedClock(std::int64_t ms) : ms_(ms) {}
+    time_point now() const override { return time_point(std::chrono::milliseconds(ms_)); }
+    void set_ms(std::int64_t ms) { ms_ = ms; }
+    void advance_minutes(std::int64_t minutes) { ms_ += minutes * 60'000; }
+
+private:
+    std::int64_t ms_;
+};
+
+/// 2026-11-20 15:30 UTC = 2026-11-21 00:30 in Tokyo: the UTC date and the Tokyo date differ, so
+/// a date computed in the wrong time zone shows.
+inline std::int64_t fixed_now_ms() {
+    return days_from_civil(CivilDate{2026, 11, 20}) * 86'400'000 + (15 * 60 + 30) * 60'000;
+}
+
+/// A small stand-in for templates/call_center.json.
+inline constexpr const char* kCallCenterTemplate = R"({
+  "id": "call_center",
+  "message": {
+    "ja": {"type": "text", "text": "電話: {{call_center_phone}}"},
+    "en": {"type": "text", "text": "Phone: {{call_center_phone}}"}
+  }
+})";
+
+inline const Registry& registry() {
+    static const Registry r = [] {
+        Registry reg;
+        reg.effects["user.set_language"] = EffectSpec{"user.set_language", "Sets the user's language", {"language"}, {"language"}};
+        reg.effects["health.save"] = EffectSpec{"health.save", "Saves a health report", {}, {}};
+        std::vector<std::string> problems;
+        auto t = load_template(kCallCenterTemplate, problems);
+        if (t) reg.templates[t->id] = *t;
+        reg.globals = {"call_center_phone", "emergency_phone", "profile.language"};
+        return reg;
+    }();
+    return r;
+}
+
+/// The registry plus the shipped flow ids, so goto targets are checked.
+inline Registry registry_with_flow_ids(std::vector<std::string> ids) {
+    Registry r = registry();
+    r.flow_ids = std::move(ids);
+    return r;
+}
+
+inline const Variables& globals_with_phone() {
+    static const Variables g{
+        {"call_center_phone", Value("045-000-1111")},
+        {"emergency_phone", Value("119")},
+        {"profile.language", Value("ja")},
+    };
+    return g;
+}
+
+inline const Variables& globals_without_phone() {
+    static const Variables g{{"emergency_phone", Value("119")}, {"profile.language", Value("ja")}};
+    return g;
+}
+
+inline StepContext context(const std::string& language = "ja", const Variables* globals = &globals_with_phone()) {
+    StepContext c;
+    c.language = language;
+    c.globals = globals;
+    c.templates = &registry().templates;
+    return c;
+}
+
+inline std::string all_problems(const LoadResult& r) {
+    std::string out;
+    for (const auto& p : r.problems) out += format_problem("flow", p) + "\n";
+    return out;
+}
+
+/// Loads a flow that must be valid.
+inline Flow load_ok(std::string_view json, const Registry& reg = registry(), int version = 1) {
+    auto r = load_flow(json, reg);
+    INFO(all_problems(r));
+    REQUIRE(r.problems.empty());
+    REQUIRE(r.flow);
+    Flow f = *r.flow;
+    f.version = version;
+    return f;
+}
+
+inline std::string read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    INFO("reading " << path);
+    REQUIRE(in.good());
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+inline const std::vector<std::string>& shipped_flow_ids() {
+    static const std::vector<std::string> ids{"welcome", "main_menu", "language"};
+    return ids;
+}
+
+inline std::string shipped_flow_path(const std::string& id) {
+    return std::string(SAPO_FIXTURES_DIR "/../../flows/definitions/") + id + ".json";
+}
+
+/// The shipped flows, validated against the test registry, as version 1.
+inline std::vector<Flow> shipped_flows() {
+    std::vector<Flow> out;
+    auto reg = registry_with_flow_ids(shipped_flow_ids());
+    for (const auto& id : shipped_flow_ids()) out.push_back(load_ok(read_text_file(shipped_flow_path(id)), reg, 1));
+    return out;
+}
+
+inline std::string serialize(const std::vector<OutMessage>& messages) {
+    std::string out;
+    for (const auto& m : messages) out += to_line_json(m) + "\n";
+    return out;
+}
+
+inline std::string serialize(const std::optional<Session>& s) {
+    if (!s) return "(none)";
+    std::ostringstream o;
+    o << s->flow_id << "@" << s->version << "/" << s->node << " waiting=" << waiting_name(s->waiting)
+      << " invalid=" << s->invalid_count << " pending=" << to_json(s->pending) << " vars=" << to_json(s->vars)
+      << " started=" << s->started_ms << " updated=" << s->updated_ms << " expires=" << s->expires_ms;
+    return o.str();
+}
+
+inline std::string serialize(const std::vector<Effect>& effects) {
+    std::string out;
+    for (const auto& e : effects) {
+        out += e.name + "(" + e.result_var + ")";
+        for (const auto& [k, v] : e.params) out += " " + k + "=" + v;
+        out += "\n";
+    }
+    return out;
+}
+
+/// The texts of the messages, in order ("" for template messages).
+inline std::vector<std::string> texts(const std::vector<OutMessage>& messages) {
+    std::vector<std::string> out;
+    for (const auto& m : messages) out.push_back(m.text);
+    return out;
+}
+
+inline std::vector<std::string> labels(const OutMessage& m) {
+    std::vector<std::string> out;
+    for (const auto& q : m.quick_replies) out.push_back(q.label);
+    return out;
+}
+
+inline bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+/// Parses LINE JSON; strict about UTF-8.
+inline bool parse_json(const std::string& json, rapidjson::Document& doc) {
+    doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.c_str(), json.size());
+    return !doc.HasParseError();
+}
+
+inline InboundEvent text_event(std::string text) {
+    InboundEvent e;
+    e.type = "message";
+    e.message_type = "text";
+    e.source_type = "user";
+    e.user_id = "U0123";
+    e.text = std::move(text);
+    return e;
+}
+
+inline InboundEvent postback_event(std::string data) {
+    InboundEvent e;
+    e.type = "postback";
+    e.source_type = "user";
+    e.user_id = "U0123";
+    e.postback_data = std::move(data);
+    return e;
+}
+
+inline InboundEvent typed_event(std::string type, std::string message_type = "") {
+    InboundEvent e;
+    e.type = std::move(type);
+    e.message_type = std::move(message_type);
+    e.source_type = "user";
+    e.user_id = "U0123";
+    return e;
+}
+
+}  // namespace flowtest
