@@ -30,31 +30,6 @@ void write_string(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_vie
 
 }  // namespace
 
-std::string json_escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char ch : s) {
-        auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    static constexpr char kHex[] = "0123456789abcdef";
-                    out += "\\u00";
-                    out += kHex[c >> 4];
-                    out += kHex[c & 15];
-                } else {
-                    out += ch;
-                }
-        }
-    }
-    return out;
-}
-
 std::string fill_placeholders(std::string_view text, const PlaceholderLookup& lookup) {
     std::string out;
     std::size_t pos = 0;

@@ -51,7 +51,4 @@ std::string to_line_json(const OutMessage& m);
 /// fit goes into further batches, which the service pushes after the reply.
 std::vector<std::vector<std::string>> fit_to_replies(const std::vector<OutMessage>& messages);
 
-/// A JSON string literal's inside: escapes quotes, backslashes and control characters.
-std::string json_escape(std::string_view s);
-
 }  // namespace sapo::flows

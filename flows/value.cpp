@@ -300,6 +300,12 @@ std::string to_json(const Variables& vars) {
     return out;
 }
 
+std::string json_escape(std::string_view s) {
+    std::string quoted;
+    append_json_string(quoted, s);
+    return quoted.substr(1, quoted.size() - 2);
+}
+
 std::optional<Value> value_from_json(std::string_view json) {
     if (json.empty())
         return std::nullopt;

@@ -52,6 +52,10 @@ std::string display(const Value& v);
 std::string to_json(const Value& v);
 std::string to_json(const Variables& vars);
 
+/// `s` as the inside of a JSON string literal: quotes, backslashes and control characters
+/// escaped, bytes that are not UTF-8 replaced with U+FFFD (so the result is always valid JSON).
+std::string json_escape(std::string_view s);
+
 /// Parses JSON into a Value. Objects are refused (nullopt), as is malformed JSON.
 std::optional<Value> value_from_json(std::string_view json);
 /// Parses a JSON object of name -> value (as stored in sessions.variables). Members whose value
