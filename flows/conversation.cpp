@@ -40,7 +40,10 @@ Outcome Conversation::handle(const InboundEvent& event, const std::optional<Sess
     bool timed_out = false;
     if (session && session->expires_ms <= clock_.now_ms()) {
         session.reset();
-        timed_out = true;
+        // Someone who only left the menu open was not in the middle of anything.
+        const Node* n = nullptr;
+        if (auto flow = flows_.version(stored->flow_id, stored->version)) n = flow->node(stored->node);
+        timed_out = !(n && n->reentrant);
     }
     if (event.type == "follow") {
         out.route = "follow";
@@ -55,15 +58,11 @@ Outcome Conversation::handle(const InboundEvent& event, const std::optional<Sess
         auto data = decode_postback(event.postback_data);
         if (timed_out && data && data->flow == stored->flow_id && data->version == stored->version &&
             data->node == stored->node) {
-            // An answer to the question that has expired: say so rather than take it for a new one.
-            // (Menu buttons and open-flow buttons don't answer a question: they work as always.)
-            const Node* n = nullptr;
-            if (auto flow = flows_.version(stored->flow_id, stored->version)) n = flow->node(stored->node);
-            if (!n || !n->reentrant) {
-                out.route = "timed_out";
-                say(out, builtin_text("timed_out", context.language));
-                return menu(std::move(out), context);
-            }
+            // An answer to the question that has expired: say so rather than take it for a new
+            // one. (Other buttons, e.g. the menu's, work as always.)
+            out.route = "timed_out";
+            say(out, builtin_text("timed_out", context.language));
+            return menu(std::move(out), context);
         }
         return on_postback(event, session, std::move(out), context);
     }
@@ -73,7 +72,7 @@ Outcome Conversation::handle(const InboundEvent& event, const std::optional<Sess
             if (session && session->flow_id != kMainMenuFlow) say(out, builtin_text("cancelled", context.language));
             return menu(std::move(out), context);
         }
-        if (timed_out && event.message_type == "text") say(out, builtin_text("timed_out", context.language));
+        if (timed_out) say(out, builtin_text("timed_out", context.language));
         if (event.message_type != "text") {
             if (session) {
                 auto flow = flows_.version(session->flow_id, session->version);

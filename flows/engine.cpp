@@ -412,21 +412,14 @@ private:
             }
         }
         // neither: ask the confirmation again (it counts as an invalid answer)
-        if (++session_->invalid_count >= max_invalid(n)) return give_up();
+        if (++session_->invalid_count >= max_invalid(n)) return too_many_invalid();
         return ask_confirmation(n, session_->pending);
     }
 
     int max_invalid(const Node& n) const { return n.max_invalid > 0 ? n.max_invalid : flow_.max_invalid; }
 
     StepResult invalid(const Node& n, std::string_view reask_key, bool count = true) {
-        if (count && ++session_->invalid_count >= max_invalid(n)) {
-            if (!flow_.on_invalid.empty()) {
-                session_->invalid_count = 0;
-                result_.gave_up = true;
-                return advance(flow_.on_invalid);
-            }
-            return give_up();
-        }
+        if (count && ++session_->invalid_count >= max_invalid(n)) return too_many_invalid();
         Variables extra;
         if (n.min) extra["min"] = Value(*n.min);
         if (n.max) extra["max"] = Value(*n.max);
@@ -442,6 +435,17 @@ private:
         m.quick_replies = buttons(n);
         result_.messages.push_back(std::move(m));
         return wait(Session::Waiting::input);
+    }
+
+    /// The flow's on_invalid route, else help and the phone line.
+    StepResult too_many_invalid() {
+        if (!flow_.on_invalid.empty()) {
+            session_->invalid_count = 0;
+            session_->pending = Value{};
+            result_.gave_up = true;
+            return advance(flow_.on_invalid);
+        }
+        return give_up();
     }
 
     StepResult give_up() {

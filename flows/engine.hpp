@@ -59,7 +59,7 @@ struct UserInput {
 struct StepContext {
     std::string language = "ja";
     /// Placeholder values besides the session's variables: configuration (call_center_phone,
-    /// emergency_phone) and the profile (profile.language, profile.name).
+    /// emergency_phone) and the profile (profile.language).
     const Variables* globals = nullptr;
     /// Templates by id, for message nodes that name one.
     const std::map<std::string, Template, std::less<>>* templates = nullptr;

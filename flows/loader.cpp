@@ -28,6 +28,23 @@ std::string to_json_text(const JsonValue& v) {
     return {buf.GetString(), buf.GetSize()};
 }
 
+/// Whether `v` nests arrays/objects more than `limit` deep (walked without recursion, so that
+/// absurd input can't exhaust the stack).
+bool nested_deeper_than(const JsonValue& v, int limit) {
+    std::vector<std::pair<const JsonValue*, int>> todo{{&v, 0}};
+    while (!todo.empty()) {
+        auto [node, depth] = todo.back();
+        todo.pop_back();
+        if (depth > limit) return true;
+        if (node->IsArray()) {
+            for (const auto& e : node->GetArray()) todo.emplace_back(&e, depth + 1);
+        } else if (node->IsObject()) {
+            for (const auto& m : node->GetObject()) todo.emplace_back(&m.value, depth + 1);
+        }
+    }
+    return false;
+}
+
 std::string with_commas(std::size_t n) {
     auto s = std::to_string(n);
     for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
@@ -253,6 +270,10 @@ private:
     }
 
     std::optional<Logic> condition(const JsonValue& v, const std::string& node, const std::string& what) {
+        if (nested_deeper_than(v, 64)) {
+            problem(node, what + " is nested more than 64 levels deep; write it more simply");
+            return std::nullopt;
+        }
         std::vector<std::string> why;
         auto logic = parse_logic(to_json_text(v), why);
         if (!logic) {
@@ -677,7 +698,8 @@ std::vector<std::string> placeholders_in(std::string_view text) {
 LoadResult load_flow(std::string_view json, const Registry& registry) {
     LoadResult result;
     rapidjson::Document doc;
-    doc.Parse(json.data(), json.size());
+    // iterative (deeply nested input can't exhaust the stack) and strict about UTF-8
+    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
     if (doc.HasParseError()) {
         result.problems.push_back(
             {"", std::string("this is not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
@@ -701,7 +723,7 @@ std::string format_problem(std::string_view file, const Problem& p) {
 
 std::optional<Template> load_template(std::string_view json, std::vector<std::string>& problems) {
     rapidjson::Document doc;
-    doc.Parse(json.data(), json.size());
+    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
     if (doc.HasParseError() || !doc.IsObject()) {
         problems.push_back("a template must be a JSON object with \"id\" and \"message\"");
         return std::nullopt;

@@ -300,6 +300,20 @@ std::string to_json(const Variables& vars) {
     return out;
 }
 
+bool is_valid_utf8(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t n = utf8_sequence_length(s, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
 std::string json_escape(std::string_view s) {
     std::string quoted;
     append_json_string(quoted, s);

@@ -52,6 +52,9 @@ std::string display(const Value& v);
 std::string to_json(const Value& v);
 std::string to_json(const Variables& vars);
 
+/// Whether `s` is well-formed UTF-8 (no overlong forms or surrogates: what PostgreSQL accepts).
+bool is_valid_utf8(std::string_view s);
+
 /// `s` as the inside of a JSON string literal: quotes, backslashes and control characters
 /// escaped, bytes that are not UTF-8 replaced with U+FFFD (so the result is always valid JSON).
 std::string json_escape(std::string_view s);

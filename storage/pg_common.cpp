@@ -19,6 +19,8 @@ void rethrow_as_storage_error(const std::string& context) {
         throw;
     } catch (const pqxx::broken_connection& e) {
         throw StorageError(context + ": database unreachable: " + e.what(), true);
+    } catch (const pqxx::transaction_rollback& e) {
+        throw StorageError(context + ": transaction rolled back (serialization failure or deadlock): " + e.what(), true);
     } catch (const pqxx::in_doubt_error& e) {
         throw StorageError(context + ": commit outcome unknown: " + e.what(), true);
     } catch (const pqxx::sql_error& e) {

@@ -197,6 +197,10 @@ public:
                 d = handler(h.event, user, store);
             } catch (const StorageError&) {
                 throw;
+            } catch (const pqxx::broken_connection&) {
+                throw;  // the database's trouble, not the event's: deferred, no attempt counted
+            } catch (const pqxx::transaction_rollback&) {
+                throw;  // serialization failure or deadlock: the same
             } catch (const std::exception& e) {
                 h.failed = true;
                 h.error = e.what();

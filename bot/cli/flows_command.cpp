@@ -27,7 +27,7 @@ const char* const kFlowsUsage = R"(usage: sapo flows <command>
   simulate ID [--lang en] [--dir DIR]
                                 talk to a flow in the terminal (no LINE, no database): the
                                 shipped flows plus those in DIR; a number picks a quick
-                                reply, /follow adds the bot as a friend
+                                reply ('1 sends the text "1"), /follow adds the bot as a friend
 
 options for import and publish:
   --as NAME                     who is acting, for the audit log (default: $USER)
@@ -167,25 +167,22 @@ int publish(std::vector<std::string> args, const std::function<Config()>& config
     }
     const auto& id = args[0];
     auto store = storage::make_pg_flow_store(config().database_url);
-    auto draft = store->draft(id);
-    if (!draft) {
-        std::cout << id << ": there is no draft to publish (sapo flows import, or PUT /admin/api/flows/" << id << "/draft)\n";
-        return 1;
+    auto r = dispatch::publish_draft(*store, dispatch::builtin_effects(), id, actor);
+    switch (r.status) {
+        case dispatch::PublishResult::Status::no_draft:
+            std::cout << id << ": there is no draft to publish (sapo flows import, or PUT /admin/api/flows/" << id << "/draft)\n";
+            return 1;
+        case dispatch::PublishResult::Status::invalid:
+            for (const auto& p : r.problems) std::cout << flows::format_problem(id + " draft", p) << "\n";
+            std::cout << id << ": not published\n";
+            return 1;
+        case dispatch::PublishResult::Status::conflict:
+            std::cout << id << ": the draft changed meanwhile; run publish again\n";
+            return 1;
+        case dispatch::PublishResult::Status::published:
+            break;
     }
-    auto registry = dispatch::make_flow_registry(dispatch::builtin_effects(), store->flow_ids());
-    auto loaded = flows::load_flow(draft->definition, registry);
-    if (!loaded.flow || loaded.flow->id != id) {
-        for (const auto& p : loaded.problems) std::cout << flows::format_problem(id + " draft", p) << "\n";
-        if (loaded.flow) std::cout << id << ": the draft's \"id\" is \"" << loaded.flow->id << "\"\n";
-        std::cout << id << ": not published\n";
-        store->audit(actor, "flow.publish.refused", id, "{\"version\":" + std::to_string(draft->version) + "}");
-        return 1;
-    }
-    if (!store->publish(id, draft->version, draft->definition, actor)) {
-        std::cout << id << ": the draft changed meanwhile; run publish again\n";
-        return 1;
-    }
-    std::cout << id << ": published version " << draft->version << "\n";
+    std::cout << id << ": published version " << r.version << "\n";
     return 0;
 }
 

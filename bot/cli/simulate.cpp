@@ -159,7 +159,8 @@ int simulate(const SimulateOptions& options, std::istream& in, std::ostream& out
         out << "you> " << line << "\n";
         if (line == "/follow") {
             e.type = "follow";
-        } else if (std::all_of(line.begin(), line.end(), ::isdigit) && line.size() <= 2 &&
+        } else if (!line.empty() && line.size() <= 2 &&
+                   std::all_of(line.begin(), line.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
                    std::stoul(line) >= 1 && std::stoul(line) <= buttons.size()) {
             const auto& b = buttons[std::stoul(line) - 1];
             if (!b.postback_data.empty()) {
@@ -173,7 +174,8 @@ int simulate(const SimulateOptions& options, std::istream& in, std::ostream& out
         } else {
             e.type = "message";
             e.message_type = "text";
-            e.text = line;
+            // a leading ' sends the rest as typed text ('1 is the text "1", not button 1)
+            e.text = line[0] == '\'' ? line.substr(1) : line;
         }
         run(e);
     }

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// @brief `sapo flows simulate`: talk to a flow in the terminal, without LINE and without a
-/// database. Each input line is a user message; a number picks that quick reply; "/follow" acts
-/// as adding the bot as a friend. Effects are printed, not applied (their outputs are taken from
+/// database. Each input line is a user message; a number picks that quick reply (a leading '
+/// sends it as text instead: '1); "/follow" acts as adding the bot as a friend. Effects are printed, not applied (their outputs are taken from
 /// the parameters of the same name, else empty).
 
 #include <iosfwd>

@@ -132,18 +132,33 @@ struct Dispatcher::Impl {
             }
             handled_counter("processed").inc();
             log::debug("event processed", {{"event_id", h->event.webhook_event_id}, {"type", h->event.event_type}});
-            for (const auto& item : h->outbox) deliver(repo, item);
+            // What did not fit in the reply follows it, and only if the reply went out: a
+            // continuation without its beginning would confuse more than it helps.
+            bool delivered = true;
+            for (const auto& item : h->outbox) {
+                if (delivered) {
+                    delivered = deliver(repo, item);
+                } else {
+                    finish(repo, item.id, "expired", "the messages before it were not delivered");
+                }
+            }
             latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
     }
 
-    void deliver(storage::Repository& repo, const storage::OutboxItem& item) {
+    /// Sends an outbox item and records the outcome; true when it was sent.
+    bool deliver(storage::Repository& repo, const storage::OutboxItem& item) {
         auto outcome = deliver_outbox_item(line, item, options.reply_token_max_age);
+        finish(repo, item.id, outcome.status, outcome.error);
+        return outcome.status == "sent";
+    }
+
+    void finish(storage::Repository& repo, std::int64_t id, const std::string& status, const std::string& error) {
         try {
-            repo.finish_outbox(item.id, outcome.status, outcome.error);
+            repo.finish_outbox(id, status, error);
         } catch (const storage::StorageError& e) {
             // Left 'sending': reclaimed later, and a repeated push carries the same retry key.
-            log::warn("could not record a delivery", {{"outbox_id", std::to_string(item.id)}, {"error", e.what()}});
+            log::warn("could not record a delivery", {{"outbox_id", std::to_string(id)}, {"error", e.what()}});
         }
     }
 

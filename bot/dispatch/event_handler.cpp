@@ -10,6 +10,9 @@ namespace sapo::dispatch {
 
 namespace {
 
+/// Effects with outputs in one event before the flow is taken to be looping.
+constexpr int kMaxEffectRounds = 20;
+
 metrics::Counter& route_counter(const std::string& route) {
     return metrics::global().counter(
         "sapo_conversation_events_total", "Events handled by the conversation engine, by how they were routed",
@@ -89,9 +92,24 @@ storage::Decision EventHandler::decide(
             last_result = effects_.apply(outcome.effects[applied], effect_context);
         }
         if (!outcome.awaiting_effect) break;
-        if (round >= 20) throw std::runtime_error("a flow kept waiting for effects (more than 20 in one event)");
+        if (round >= kMaxEffectRounds) {
+            // A flow that loops through effects without asking anything: stop it like a loop
+            // of nodes (the effects so far stay applied; the user is told and can start again).
+            outcome.error = "more than " + std::to_string(kMaxEffectRounds) + " effects with outputs in one event";
+            outcome.awaiting_effect = false;
+            outcome.session.reset();
+            flows::OutMessage sorry;
+            sorry.text = flows::builtin_text("flow_error", context.language);
+            outcome.messages.push_back(std::move(sorry));
+            break;
+        }
         auto lang = last_result.find("language");
-        if (lang != last_result.end() && lang->second.is_string()) context.language = lang->second.as_string();
+        if (lang != last_result.end() && lang->second.is_string() && !lang->second.as_string().empty()) {
+            // an effect chose the language: the rest of this event and the users row follow it
+            context.language = lang->second.as_string();
+            globals["profile.language"] = lang->second;
+            d.language = context.language;
+        }
         outcome = conversation.resume(std::move(outcome), last_result, context);
     }
     route_counter(outcome.route).inc();

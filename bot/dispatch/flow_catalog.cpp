@@ -11,19 +11,20 @@ FlowCatalog::FlowCatalog(flows::Registry registry, std::chrono::milliseconds ref
 
 void FlowCatalog::invalidate() {
     std::lock_guard lock(mutex_);
-    loaded_ = false;
+    published_.reset();
 }
 
-std::map<std::string, int, std::less<>> FlowCatalog::newest(storage::ConversationStore& store) {
-    std::lock_guard lock(mutex_);
+std::shared_ptr<const FlowCatalog::Versions> FlowCatalog::newest(storage::ConversationStore& store) {
     auto now = std::chrono::steady_clock::now();
-    if (!loaded_ || now - refreshed_at_ >= refresh_) {
-        std::map<std::string, int, std::less<>> fresh;
-        for (auto& [id, version] : store.published_versions()) fresh[id] = version;
-        published_ = std::move(fresh);
-        refreshed_at_ = now;
-        loaded_ = true;
+    {
+        std::lock_guard lock(mutex_);
+        if (published_ && now - refreshed_at_ < refresh_) return published_;
     }
+    auto fresh = std::make_shared<Versions>();
+    for (auto& [id, version] : store.published_versions()) (*fresh)[id] = version;
+    std::lock_guard lock(mutex_);
+    published_ = std::move(fresh);
+    refreshed_at_ = now;
     return published_;
 }
 
@@ -54,8 +55,8 @@ std::shared_ptr<const flows::Flow> FlowCatalog::load(storage::ConversationStore&
 
 std::shared_ptr<const flows::Flow> FlowCatalog::View::published(std::string_view id) const {
     auto versions = catalog_.newest(store_);
-    auto it = versions.find(id);
-    if (it == versions.end()) return nullptr;
+    auto it = versions->find(id);
+    if (it == versions->end()) return nullptr;
     return catalog_.load(store_, id, it->second);
 }
 
@@ -65,7 +66,8 @@ std::shared_ptr<const flows::Flow> FlowCatalog::View::version(std::string_view i
 
 std::vector<std::shared_ptr<const flows::Flow>> FlowCatalog::View::all_published() const {
     std::vector<std::shared_ptr<const flows::Flow>> out;
-    for (const auto& [id, version] : catalog_.newest(store_)) {
+    auto versions = catalog_.newest(store_);
+    for (const auto& [id, version] : *versions) {
         if (auto f = catalog_.load(store_, id, version)) out.push_back(std::move(f));
     }
     return out;

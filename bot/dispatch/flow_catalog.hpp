@@ -41,15 +41,17 @@ public:
     void invalidate();
 
 private:
-    std::map<std::string, int, std::less<>> newest(storage::ConversationStore& store);
+    using Versions = std::map<std::string, int, std::less<>>;
+    /// The newest published version of each flow, re-read when older than `refresh_` (the read
+    /// happens outside the lock: other workers keep the previous answer meanwhile).
+    std::shared_ptr<const Versions> newest(storage::ConversationStore& store);
     std::shared_ptr<const flows::Flow> load(storage::ConversationStore& store, std::string_view id, int version);
 
     const flows::Registry registry_;
     const std::chrono::milliseconds refresh_;
     std::mutex mutex_;
-    std::map<std::string, int, std::less<>> published_;
+    std::shared_ptr<const Versions> published_;
     std::chrono::steady_clock::time_point refreshed_at_{};
-    bool loaded_ = false;
     std::map<std::pair<std::string, int>, std::shared_ptr<const flows::Flow>> cache_;
 };
 

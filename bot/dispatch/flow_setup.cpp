@@ -29,6 +29,35 @@ flows::Variables flow_globals(const Config& config) {
     };
 }
 
+std::vector<std::string> published_flow_ids(storage::FlowStore& store, const std::string& also) {
+    std::vector<std::string> ids{also};
+    for (const auto& f : store.list()) {
+        if (f.published_version > 0) ids.push_back(f.flow_id);
+    }
+    return ids;
+}
+
+PublishResult publish_draft(storage::FlowStore& store, const EffectRegistry& effects, const std::string& flow_id,
+                            const std::string& actor) {
+    PublishResult r;
+    auto draft = store.draft(flow_id);
+    if (!draft) return r;
+    r.version = draft->version;
+    auto loaded = flows::load_flow(draft->definition, make_flow_registry(effects, published_flow_ids(store, flow_id)));
+    r.problems = std::move(loaded.problems);
+    if (loaded.flow && loaded.flow->id != flow_id) {
+        r.problems.push_back({"", "the draft's \"id\" is \"" + loaded.flow->id + "\", not \"" + flow_id + "\""});
+    }
+    if (!r.problems.empty()) {
+        r.status = PublishResult::Status::invalid;
+        store.audit(actor, "flow.publish.refused", flow_id, "{\"version\":" + std::to_string(draft->version) + "}");
+        return r;
+    }
+    r.status = store.publish(flow_id, draft->version, draft->definition, actor) ? PublishResult::Status::published
+                                                                                 : PublishResult::Status::conflict;
+    return r;
+}
+
 std::vector<std::string> shipped_flow_ids() {
     std::vector<std::string> ids;
     for (const auto& file : assets::shipped_flows()) {

@@ -8,6 +8,7 @@
 
 #include "bot/config.hpp"
 #include "bot/dispatch/effects.hpp"
+#include "flows/loader.hpp"
 #include "flows/model.hpp"
 #include "storage/flow_store.hpp"
 
@@ -23,6 +24,23 @@ flows::Variables flow_globals(const Config& config);
 /// Installs each shipped flow whose id the database has never seen, as published version 1.
 /// Returns the ids installed. A shipped flow that does not validate is skipped with an error log.
 std::vector<std::string> seed_shipped_flows(storage::FlowStore& store, const EffectRegistry& effects);
+
+/// Ids of the flows with a published version, plus `also` (the flow being checked): what a goto
+/// may name when a flow is published.
+std::vector<std::string> published_flow_ids(storage::FlowStore& store, const std::string& also);
+
+struct PublishResult {
+    enum class Status { published, no_draft, invalid, conflict };
+    Status status = Status::no_draft;
+    int version = 0;
+    std::vector<flows::Problem> problems;
+};
+
+/// Publishes the flow's draft if it is valid against this binary and the published flows (a
+/// goto must name a flow that is published); refusals are audited. The exact document that was
+/// validated is published, never one that replaced it meanwhile (then: conflict).
+PublishResult publish_draft(storage::FlowStore& store, const EffectRegistry& effects, const std::string& flow_id,
+                            const std::string& actor);
 
 /// Ids of the shipped flows.
 std::vector<std::string> shipped_flow_ids();

@@ -10,6 +10,7 @@
 #include "bot/dispatch/flow_setup.hpp"
 #include "bot/log.hpp"
 #include "flows/loader.hpp"
+#include "flows/value.hpp"
 #include "storage/errors.hpp"
 
 namespace sapo::http {
@@ -46,26 +47,12 @@ void write_problems(Writer& w, const std::vector<flows::Problem>& problems) {
     w.EndArray();
 }
 
-/// Whether `s` is well-formed UTF-8 (PostgreSQL refuses anything else).
-bool valid_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-        if (len == 0 || i + len > s.size()) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-        }
-        i += len;
-    }
-    return true;
-}
-
 /// The operator's name for the audit log: printable, at most 64 bytes, cut between characters.
 /// nullopt when the header is not UTF-8.
 std::optional<std::string> operator_name(const Request& req) {
     auto h = req.find("X-Operator");
     std::string name = h == req.end() ? "" : std::string(h->value());
-    if (!valid_utf8(name)) return std::nullopt;
+    if (!flows::is_valid_utf8(name)) return std::nullopt;
     std::string clean;
     for (char c : name) {
         if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) clean += c;
@@ -120,6 +107,10 @@ bool AdminEndpoints::handle(const Request& req, const std::string& path, const R
     } catch (const storage::StorageError& e) {
         log::warn("admin API: database error", {{"path", path}, {"error", e.what()}});
         respond(message(req, 503, "the database is not available; try again"));
+    } catch (const std::exception& e) {
+        // never out of here: an exception on an I/O thread would end the service
+        log::error("admin API: unexpected error", {{"path", path}, {"error", e.what()}});
+        respond(message(req, 500, "internal error; nothing was changed"));
     }
     return true;
 }
@@ -201,7 +192,10 @@ Response AdminEndpoints::get_draft(const Request& req, const std::string& id) {
 Response AdminEndpoints::put_draft(const Request& req, const std::string& id) {
     const auto& body = req.body();
     rapidjson::Document doc;
-    doc.Parse(body.data(), body.size());
+    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+    if (doc.HasParseError() && doc.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding) {
+        return message(req, 400, "the body is not UTF-8 text");
+    }
     if (doc.HasParseError() || !doc.IsObject()) {
         return message(req, 400, "the body must be the flow as a JSON object (see flows/README.md)");
     }
@@ -211,7 +205,7 @@ Response AdminEndpoints::put_draft(const Request& req, const std::string& id) {
     }
     auto result = flows_.put_draft(id, body, *operator_name(req), "flow.draft.put");
     // Saved even when invalid (a draft is work in progress); the problems come back at once.
-    auto loaded = flows::load_flow(body, dispatch::make_flow_registry(effects_, flows_.flow_ids()));
+    auto loaded = flows::load_flow(body, dispatch::make_flow_registry(effects_, dispatch::published_flow_ids(flows_, id)));
     rapidjson::StringBuffer buf;
     Writer w(buf);
     w.StartObject();
@@ -235,7 +229,7 @@ Response AdminEndpoints::validate(const Request& req, const std::string& id) {
         if (!draft) return message(req, 404, "flow \"" + id + "\" has no draft; send the flow in the body to check it");
         definition = draft->definition;
     }
-    auto loaded = flows::load_flow(definition, dispatch::make_flow_registry(effects_, flows_.flow_ids()));
+    auto loaded = flows::load_flow(definition, dispatch::make_flow_registry(effects_, dispatch::published_flow_ids(flows_, id)));
     rapidjson::StringBuffer buf;
     Writer w(buf);
     w.StartObject();
@@ -247,30 +241,29 @@ Response AdminEndpoints::validate(const Request& req, const std::string& id) {
 }
 
 Response AdminEndpoints::publish(const Request& req, const std::string& id) {
-    auto draft = flows_.draft(id);
-    if (!draft) return message(req, 404, "flow \"" + id + "\" has no draft to publish");
-    auto loaded = flows::load_flow(draft->definition, dispatch::make_flow_registry(effects_, flows_.flow_ids()));
     auto actor = *operator_name(req);
-    if (!loaded.flow || loaded.flow->id != id) {
-        flows_.audit(actor, "flow.publish.refused", id, "{\"version\":" + std::to_string(draft->version) + "}");
-        rapidjson::StringBuffer buf;
-        Writer w(buf);
-        w.StartObject();
-        w.Key("message");
-        write_string(w, "version " + std::to_string(draft->version) + " of \"" + id + "\" is not valid; nothing was published");
-        write_problems(w, loaded.problems);
-        w.EndObject();
-        return reply(req, 422, buf.GetString());
-    }
-    if (!flows_.publish(id, draft->version, draft->definition, actor)) {
-        return message(req, 409, "the draft changed while publishing; check it and publish again");
+    auto r = dispatch::publish_draft(flows_, effects_, id, actor);
+    switch (r.status) {
+        case dispatch::PublishResult::Status::no_draft:
+            return message(req, 404, "flow \"" + id + "\" has no draft to publish");
+        case dispatch::PublishResult::Status::conflict:
+            return message(req, 409, "the draft changed while publishing; check it and publish again");
+        case dispatch::PublishResult::Status::invalid: {
+            rapidjson::StringBuffer buf;
+            Writer w(buf);
+            w.StartObject();
+            w.Key("message");
+            write_string(w, "version " + std::to_string(r.version) + " of \"" + id + "\" is not valid; nothing was published");
+            write_problems(w, r.problems);
+            w.EndObject();
+            return reply(req, 422, buf.GetString());
+        }
+        case dispatch::PublishResult::Status::published:
+            break;
     }
     if (on_publish_) on_publish_();
-    log::info("flow published", {{"flow", id}, {"version", std::to_string(draft->version)}, {"by", actor}});
-    return reply(
-        req, 200,
-        "{\"id\":\"" + id + "\",\"version\":" + std::to_string(draft->version) + ",\"status\":\"published\"}"
-    );
+    log::info("flow published", {{"flow", id}, {"version", std::to_string(r.version)}, {"by", actor}});
+    return reply(req, 200, "{\"id\":\"" + id + "\",\"version\":" + std::to_string(r.version) + ",\"status\":\"published\"}");
 }
 
 }  // namespace sapo::http

@@ -4,8 +4,10 @@
 /// flows for now — list, read and replace the draft, validate, publish. Every change is written
 /// to the audit log with the operator's name (X-Operator header until accounts exist).
 ///
-/// The handlers call PostgreSQL on the I/O thread: operator actions are rare and short, and a
-/// webhook request never waits behind them for long (other I/O threads keep serving).
+/// The handlers call PostgreSQL on the I/O thread that received the request (one connection,
+/// one call at a time): operator actions are rare and take milliseconds, but while one runs that
+/// I/O thread serves nothing else. Moving them to their own thread is the next step if admin
+/// traffic grows.
 
 #include <functional>
 #include <string>

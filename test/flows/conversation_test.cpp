@@ -744,3 +744,30 @@ TEST_CASE("a corrected reading typed at the confirmation is taken as the answer"
     auto higher = w.text("41", confirming.session);
     CHECK(texts(higher.messages) == std::vector<std::string>{"41℃でよろしいですか？"});
 }
+
+TEST_CASE("a menu left open past its timeout is not a conversation that ended", "[unit][flows][conversation]") {
+    World w;
+    auto menu = w.handle(typed_event("follow"));
+    REQUIRE(menu.session);
+    w.clock.advance_minutes(24 * 60 + 5);
+    auto out = w.text("こんにちは", menu.session);
+    for (const auto& m : out.messages) CHECK(m.text.find("時間がたった") == std::string::npos);
+    check_at_menu(out);
+}
+
+TEST_CASE("too many wrong answers to a confirmation follow the flow's on_invalid", "[unit][flows][conversation]") {
+    World w;
+    w.publish(R"({"schema_version": 1, "id": "temp2", "start": "q", "max_invalid": 2, "on_invalid": "help",
+        "triggers": {"keywords": ["体温2"]}, "nodes": {
+        "q": {"type": "ask", "text": {"ja": "体温は？"}, "input": "temperature", "var": "t", "confirm_at_or_above": 40, "next": "done"},
+        "help": {"type": "end", "text": {"ja": "保健所にお電話ください"}},
+        "done": {"type": "end", "text": {"ja": "{{t}}度ですね"}}}})");
+    auto confirming = w.text("40.5", w.text("体温2").session);
+    REQUIRE(confirming.session);
+    auto once = w.text("ぽ", confirming.session);
+    REQUIRE(once.session);
+    CHECK(texts(once.messages) == std::vector<std::string>{"40.5℃でよろしいですか？"});
+    auto twice = w.text("ぽ", once.session);
+    CHECK_FALSE(twice.session);
+    CHECK(texts(twice.messages) == std::vector<std::string>{"保健所にお電話ください"});
+}

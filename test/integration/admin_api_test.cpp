@@ -435,3 +435,35 @@ TEST_CASE_METHOD(AdminService, "admin API: a draft replaced while it is being pu
         CHECK(published_v2.empty());
     }
 }
+
+TEST_CASE_METHOD(AdminService, "admin API: a goto to a flow that is only a draft is refused at publish", "[pg][net][e2e][admin]") {
+    INFO(sapo.log());
+    const std::string helper = R"({"schema_version": 1, "id": "helper_only_draft", "start": "e", "nodes": {"e": {"type": "end"}}})";
+    REQUIRE(call("PUT", "/admin/api/flows/helper_only_draft/draft", helper).status == 200);
+    const std::string caller = R"({"schema_version": 1, "id": "caller", "start": "g", "nodes": {"g": {"type": "goto", "flow": "helper_only_draft"}}})";
+    REQUIRE(call("PUT", "/admin/api/flows/caller/draft", caller).status == 200);
+    auto r = call("POST", "/admin/api/flows/caller/publish");
+    CHECK(r.status == 422);
+    CHECK(r.body.find("helper_only_draft") != std::string::npos);
+    CHECK(versions("caller") == "1:draft");
+    // once the target is published, the caller can be
+    REQUIRE(call("POST", "/admin/api/flows/helper_only_draft/publish").status == 200);
+    CHECK(call("POST", "/admin/api/flows/caller/publish").status == 200);
+}
+
+TEST_CASE_METHOD(AdminService, "admin API: bodies that are not UTF-8 or absurdly nested get 400, nothing stored", "[pg][net][e2e][admin]") {
+    INFO(sapo.log());
+    auto bad = changed_language_flow();
+    bad.replace(bad.find("言語"), 3, "\xff\xfe\xfd");
+    auto r = call("PUT", "/admin/api/flows/language/draft", bad);
+    CHECK(r.status == 400);
+    CHECK(r.body.find("UTF-8") != std::string::npos);
+    std::string deep = R"({"schema_version": 1, "id": "language", "start": "a", "nodes": {"a": {"type": "branch", "cases": [{"if": )";
+    deep += std::string(200000, '[') + std::string(200000, ']');
+    deep += R"(, "next": "a"}], "else": "a"}}})";
+    auto d = call("PUT", "/admin/api/flows/language/draft", deep);
+    CHECK(d.status == 200);  // stored as a draft with its problem reported, and sapo still serves
+    CHECK(d.body.find("nested more than 64 levels") != std::string::npos);
+    CHECK(call("GET", "/admin/api/flows").status == 200);
+    CHECK(versions("language") == "1:published,2:draft");
+}

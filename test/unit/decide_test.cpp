@@ -297,6 +297,19 @@ TEST_CASE("decide: an effect that fails fails the event and saves nothing", "[un
     CHECK(b.store.sessions.empty());
 }
 
+TEST_CASE("decide: a flow looping through effects is stopped with an apology, not failed", "[unit][dispatch]") {
+    Bench b;
+    b.store.add("spin", 1, R"({"schema_version": 1, "id": "spin", "start": "eff",
+        "triggers": {"keywords": ["spin"]}, "nodes": {
+        "eff": {"type": "effect", "effect": "user.set_language", "params": {"language": "ja"}, "result_var": "r", "next": "again"},
+        "again": {"type": "branch", "cases": [{"if": {"==": [{"var": "r.language"}, "zz"]}, "next": "done"}], "else": "eff"},
+        "done": {"type": "end"}}})");
+    Decision d = b.decide(stored(text_from_user("spin")), user_with("ja"));
+    REQUIRE(d.messages.size() == 1);
+    CHECK(message_text(d.messages[0]).find("この会話を続けられなくなりました") != std::string::npos);
+    CHECK(b.store.sessions.empty());
+}
+
 TEST_CASE("decide: unfollow records the state, ends the session and says nothing", "[unit][dispatch]") {
     Bench b;
     b.decide(stored(follow_event()), std::nullopt);
