@@ -10,6 +10,9 @@ namespace {
 /// More gotos than this in one event means flows send each other in circles.
 constexpr int kMaxGotos = 8;
 
+/// Effects with outputs in one event before the flow is taken to be looping.
+constexpr int kMaxEffectRounds = 20;
+
 void say(Outcome& out, std::string text) {
     OutMessage m;
     m.text = std::move(text);
@@ -233,6 +236,27 @@ Outcome Conversation::merge(StepResult r, Outcome out, const StepContext& contex
             return out;
         }
         r = step(*next, Session{}, UserInput::start(), context, clock_);
+    }
+}
+
+Outcome Conversation::complete(Outcome outcome, const ApplyEffect& apply, StepContext& context) const {
+    std::size_t applied = 0;
+    for (int round = 0;; ++round) {
+        Variables last;
+        for (; applied < outcome.effects.size(); ++applied) last = apply(outcome.effects[applied]);
+        if (!outcome.awaiting_effect) return outcome;
+        if (round >= kMaxEffectRounds) {
+            outcome.error = "more than " + std::to_string(kMaxEffectRounds) + " effects with outputs in one event";
+            outcome.awaiting_effect = false;
+            outcome.session.reset();
+            say(outcome, builtin_text("flow_error", context.language));
+            return outcome;
+        }
+        auto lang = last.find("language");
+        if (lang != last.end() && lang->second.is_string() && !lang->second.as_string().empty()) {
+            context.language = lang->second.as_string();
+        }
+        outcome = resume(std::move(outcome), last, context);
     }
 }
 

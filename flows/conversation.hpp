@@ -5,6 +5,7 @@
 /// question, else a keyword trigger, else the FAQ flow (when published), else the main menu.
 /// Pure like the engine: flows come from a FlowSource, time from a Clock.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,13 @@ public:
     /// Continues after the effects of `so_far` were applied; `result` holds the awaited outputs.
     /// An effect may switch the conversation's language by returning "language".
     Outcome resume(Outcome so_far, const Variables& result, StepContext context) const;
+
+    /// Applies the outcome's effects in order with `apply`, resuming the flow each time it waits
+    /// for an effect's outputs, until it no longer waits. `context.language` follows an effect
+    /// that returns "language". A flow still waiting after 20 rounds is stopped with an apology
+    /// (the effects so far stay applied). `apply` may throw: the event then fails as a whole.
+    using ApplyEffect = std::function<Variables(const Effect&)>;
+    Outcome complete(Outcome outcome, const ApplyEffect& apply, StepContext& context) const;
 
     /// Whether `text` is one of the words that always cancel and return to the main menu.
     static bool is_cancel_word(std::string_view text);

@@ -108,26 +108,24 @@ int simulate(const SimulateOptions& options, std::istream& in, std::ostream& out
     std::vector<Button> buttons;
     auto run = [&](const flows::InboundEvent& event) {
         auto outcome = conversation.handle(event, session, context);
-        for (std::size_t applied = 0;;) {
-            flows::Variables result;
-            for (; applied < outcome.effects.size(); ++applied) {
-                const auto& e = outcome.effects[applied];
+        // effects are printed, not applied; their outputs are the parameters of the same name
+        outcome = conversation.complete(
+            std::move(outcome),
+            [&](const flows::Effect& e) {
                 out << "     (effect " << e.name;
                 for (const auto& [k, v] : e.params) out << " " << k << "=" << v;
                 out << ")\n";
-                result.clear();
+                flows::Variables result;
                 if (auto spec = effects.spec(e.name)) {
                     for (const auto& o : spec->outputs) {
                         auto p = e.params.find(o);
                         result[o] = flows::Value(p == e.params.end() ? std::string() : p->second);
                     }
                 }
-            }
-            if (!outcome.awaiting_effect) break;
-            auto lang = result.find("language");
-            if (lang != result.end() && !lang->second.as_string().empty()) context.language = lang->second.as_string();
-            outcome = conversation.resume(std::move(outcome), result, context);
-        }
+                return result;
+            },
+            context
+        );
         if (!outcome.error.empty()) err << "flow problem: " << outcome.error << "\n";
         session = outcome.session;
         buttons.clear();

@@ -10,9 +10,6 @@ namespace sapo::dispatch {
 
 namespace {
 
-/// Effects with outputs in one event before the flow is taken to be looping.
-constexpr int kMaxEffectRounds = 20;
-
 metrics::Counter& route_counter(const std::string& route) {
     return metrics::global().counter(
         "sapo_conversation_events_total", "Events handled by the conversation engine, by how they were routed",
@@ -83,35 +80,13 @@ storage::Decision EventHandler::decide(
     flows::Conversation conversation(source, clock_);
     auto outcome = conversation.handle(inbound, session, context);
 
-    // Effects in order; one that the flow waits for gives its outputs back before it goes on.
+    // Effects in order, in this transaction; one the flow waits for gives its outputs back.
     EffectContext effect_context{inbound.user_id, store, clock_};
-    std::size_t applied = 0;
-    for (int round = 0;; ++round) {
-        flows::Variables last_result;
-        for (; applied < outcome.effects.size(); ++applied) {
-            last_result = effects_.apply(outcome.effects[applied], effect_context);
-        }
-        if (!outcome.awaiting_effect) break;
-        if (round >= kMaxEffectRounds) {
-            // A flow that loops through effects without asking anything: stop it like a loop
-            // of nodes (the effects so far stay applied; the user is told and can start again).
-            outcome.error = "more than " + std::to_string(kMaxEffectRounds) + " effects with outputs in one event";
-            outcome.awaiting_effect = false;
-            outcome.session.reset();
-            flows::OutMessage sorry;
-            sorry.text = flows::builtin_text("flow_error", context.language);
-            outcome.messages.push_back(std::move(sorry));
-            break;
-        }
-        auto lang = last_result.find("language");
-        if (lang != last_result.end() && lang->second.is_string() && !lang->second.as_string().empty()) {
-            // an effect chose the language: the rest of this event and the users row follow it
-            context.language = lang->second.as_string();
-            globals["profile.language"] = lang->second;
-            d.language = context.language;
-        }
-        outcome = conversation.resume(std::move(outcome), last_result, context);
-    }
+    const auto language_before = context.language;
+    outcome = conversation.complete(
+        std::move(outcome), [&](const flows::Effect& e) { return effects_.apply(e, effect_context); }, context
+    );
+    if (context.language != language_before) d.language = context.language;  // an effect chose it
     route_counter(outcome.route).inc();
     if (!outcome.error.empty()) {
         log::warn("flow problem", {{"event_id", inbound.event_id}, {"route", outcome.route}, {"error", outcome.error}});
