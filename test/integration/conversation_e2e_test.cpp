@@ -174,7 +174,9 @@ struct ConversationService {
         auto replies = line.requests(line::FakeLineServer::kReplyPath);
         CHECK(replies.size() == static_cast<std::size_t>(sent));
         for (const auto& r : replies) CHECK(r.accepted());
-        CHECK(query_value(db.url(), "SELECT count(*) FROM outbox WHERE status <> 'sent'") == "0");
+        // the outbox row is marked sent just after LINE accepted the reply
+        CHECK(wait_until([&] { return query_value(db.url(), "SELECT count(*) FROM outbox WHERE status <> 'sent'") == "0"; },
+                         seconds(5)));
     }
 
     HttpResult admin(const std::string& method, const std::string& target, const std::string& body = "") {

@@ -49,7 +49,7 @@ TEST_CASE_METHOD(RunningService, "service: follow gets the welcome reply with th
     CHECK(replies[0].header("authorization") == "Bearer " + line.access_token());
     CHECK(wait_until([&] { return event_status(db.url(), "01FOLLOW1") == "processed"; }, seconds(5)));
     CHECK(query_value(db.url(), "SELECT follow_state || ':' || language FROM users") == "followed:ja");
-    CHECK(query_value(db.url(), "SELECT status FROM outbox") == "sent");
+    CHECK(wait_until([&] { return query_value(db.url(), "SELECT status FROM outbox") == "sent"; }, seconds(5)));
 
     SECTION("a user whose LINE language is English is welcomed in English, with the way back to Japanese") {
         line.add_reply_token("rt-follow-2");
