@@ -5,10 +5,16 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <cstdio>
 #include <thread>
 
 #include "bot/dispatch/dispatcher.hpp"
 #include "bot/dispatch/flow_setup.hpp"
+#include "bot/dispatch/maintenance.hpp"
+#include "bot/facility/codes.hpp"
+#include "bot/facility/links.hpp"
+#include "bot/http/facility_pages.hpp"
+#include "bot/random.hpp"
 #include "bot/emulator/emulator.hpp"
 #include "bot/emulator/local_channel.hpp"
 #include "bot/http/dev_endpoints.hpp"
@@ -20,6 +26,7 @@
 #include "bot/metrics.hpp"
 #include "storage/errors.hpp"
 #include "storage/event_writer.hpp"
+#include "storage/facility_store.hpp"
 #include "storage/flow_store.hpp"
 #include "storage/migrations.hpp"
 #include "storage/repository.hpp"
@@ -51,6 +58,21 @@ int migrate(const Config& config) {
     log::info(
         "migrations applied",
         {{"from", std::to_string(report.from_version)}, {"to", std::to_string(report.to_version)}, {"applied", applied}}
+    );
+    return 0;
+}
+
+int purge(const Config& config) {
+    migrate(config);
+    struct WallClock final : Clock {
+        time_point now() const override { return std::chrono::system_clock::now(); }
+    } clock;
+    auto store = storage::make_pg_facility_store(config.database_url);
+    auto r = dispatch::run_maintenance(*store, clock, config.checkin_retention_days);
+    std::printf(
+        "check-ins older than %d days removed: %d monthly partitions dropped (%lld rows), %lld rows deleted\n",
+        config.checkin_retention_days, r.purge.partitions_dropped, static_cast<long long>(r.purge.rows_in_dropped),
+        static_cast<long long>(r.purge.rows_deleted)
     );
     return 0;
 }
@@ -93,8 +115,20 @@ int serve(const Config& config) {
         line_client = std::make_unique<line::HttpClient>(line_options);
     }
 
+    // Facilities: the code key (SAPO_CHECKIN_KEY, else one kept in the database so that printed
+    // posters stay valid across restarts and instances), the bot's basic id for the QR's URL.
+    auto facility_store = storage::make_pg_facility_store(config.database_url);
+    const std::string checkin_key =
+        !config.checkin_key.empty() ? config.checkin_key : facility_store->secret("checkin_key", [] { return random_hex(32); });
+    facility::CheckinCodes codes(checkin_key);
+    const std::string basic_id = config.line_basic_id.empty() && local ? "@sapo-local" : config.line_basic_id;
+    if (basic_id.empty()) {
+        log::warn("SAPO_LINE_BASIC_ID is not set: facilities can't be registered until it is (their QR codes need it)");
+    }
+    facility::LinkMaker links(codes, basic_id, config.public_base_url);
+
     // Conversations: shipped flows go into a fresh database; operators' versions are never touched.
-    auto effects = dispatch::builtin_effects();
+    auto effects = dispatch::all_effects(&links);
     auto flow_store = storage::make_pg_flow_store(config.database_url);
     for (const auto& id : dispatch::seed_shipped_flows(*flow_store, effects)) {
         log::info("installed a shipped flow", {{"flow", id}, {"version", "1"}});
@@ -146,12 +180,21 @@ int serve(const Config& config) {
         admin_token = emulator::random_channel_secret();
         log::info("local mode: admin API token generated", {{"SAPO_ADMIN_TOKEN", admin_token}});
     }
-    http::AdminEndpoints admin(admin_token, *flow_store, effects, [&catalog] { catalog.invalidate(); });
-    http::Server server(ioc, endpoint, http::make_router(webhook, *health, dev.get(), &admin), server_options);
+    http::AdminFacilities admin_facilities(*facility_store, links, !basic_id.empty());
+    http::AdminEndpoints admin(admin_token, *flow_store, effects, [&catalog] { catalog.invalidate(); }, &admin_facilities);
+    http::FacilityPages facility_pages(*facility_store, links);
+    http::Server server(
+        ioc, endpoint, http::make_router(webhook, *health, dev.get(), &admin, &facility_pages), server_options
+    );
 
     dispatcher.start();
     server.start();
     const auto listening = config.listen_host + ":" + std::to_string(server.local_endpoint().port());
+    if (config.public_base_url.empty()) links.set_base_url("http://" + listening);
+    // its own connection: a long purge must not hold up the admin API or the poster pages
+    auto maintenance_store = storage::make_pg_facility_store(config.database_url);
+    dispatch::Maintenance maintenance(*maintenance_store, clock, config.checkin_retention_days, config.maintenance_interval);
+    maintenance.start();
     if (local) {
         log::info(
             "sapo serving in LOCAL mode: no LINE credentials, the built-in LINE emulator answers",
@@ -200,6 +243,7 @@ int serve(const Config& config) {
     ioc.run();
     for (auto& t : io_threads) t.join();
 
+    maintenance.stop();
     writer->stop();      // commits what was queued
     dispatcher.stop();   // handles what was queued
     health->stop();

@@ -13,4 +13,7 @@ int serve(const Config& config);
 /// `sapo migrate`: applies the missing migrations; returns the process exit code.
 int migrate(const Config& config);
 
+/// `sapo purge`: migrates, then applies the check-in retention once and prints what it removed.
+int purge(const Config& config);
+
 }  // namespace sapo

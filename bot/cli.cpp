@@ -23,6 +23,7 @@ usage: sapo [--config PATH] <command>
 commands:
   serve     migrate the database, then receive LINE webhooks until SIGINT/SIGTERM
   migrate   apply the missing database migrations and exit
+  purge     delete check-ins older than the retention now (sapo serve also does it hourly)
   flows     validate, import, publish, list, export and simulate conversation flows
             (sapo flows --help)
   version   print the version and exit
@@ -82,7 +83,7 @@ int run_cli(int argc, char** argv) {
         std::cout << "sapo " << SAPO_VERSION << "\n";
         return 0;
     }
-    if (command != "serve" && command != "migrate" && command != "flows") {
+    if (command != "serve" && command != "migrate" && command != "flows" && command != "purge") {
         std::cerr << "sapo: unknown command \"" << command << "\"; see sapo --help\n";
         return 2;
     }
@@ -104,6 +105,7 @@ int run_cli(int argc, char** argv) {
         log::Level level{};
         log::parse_level(config.log_level, level);
         log::set_level(level);
+        if (command == "purge") return purge(config);
         return command == "serve" ? serve(config) : migrate(config);
     } catch (const ConfigError& e) {
         std::cerr << "sapo: configuration error: " << e.what() << "\n";

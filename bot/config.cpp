@@ -110,6 +110,19 @@ void apply(Config& c, const std::string& key, const std::string& name, const std
         c.emergency_phone = v;
     } else if (name == "call_center_phone") {
         c.call_center_phone = v;
+    } else if (name == "line_basic_id") {
+        if (!v.empty() && (v[0] != '@' || v.size() < 2 || v.size() > 40 ||
+                           v.find_first_of(" /?#&%") != std::string::npos)) {
+            throw ConfigError(key, "must be the bot's basic id as LINE shows it, e.g. @123abcde");
+        }
+        c.line_basic_id = v;
+    } else if (name == "public_base_url") {
+        if (!v.empty()) check_url(key, v);
+        c.public_base_url = v.size() > 1 && v.back() == '/' ? v.substr(0, v.size() - 1) : v;
+    } else if (name == "checkin_retention_days") {
+        c.checkin_retention_days = static_cast<int>(parse_int(key, v, 1, 3650));
+    } else if (name == "maintenance_interval_ms") {
+        c.maintenance_interval = milliseconds(parse_int(key, v, 1000, 86400000));
     } else if (name == "log_level") {
         static const std::set<std::string> levels{"debug", "info", "warn", "error"};
         if (!levels.count(v)) throw ConfigError(key, "must be one of debug, info, warn, error");
@@ -135,6 +148,10 @@ const std::map<std::string, std::string>& env_settings() {
         {"SAPO_OUTBOX_RECLAIM_MS", "outbox_reclaim_after_ms"},
         {"SAPO_WEBHOOK_STORE_TIMEOUT_MS", "webhook_store_timeout_ms"},
         {"SAPO_LINE_BACKOFF_BASE_MS", "line_backoff_base_ms"},
+        {"SAPO_LINE_BASIC_ID", "line_basic_id"},
+        {"SAPO_PUBLIC_BASE_URL", "public_base_url"},
+        {"SAPO_CHECKIN_RETENTION_DAYS", "checkin_retention_days"},
+        {"SAPO_MAINTENANCE_INTERVAL_MS", "maintenance_interval_ms"},
     };
     return m;
 }
@@ -152,7 +169,7 @@ void apply_file(Config& c, const std::string& key, const std::string& path) {
     }
     if (!doc.IsObject()) throw ConfigError(path, "must be a JSON object");
     static const std::set<std::string> secrets{
-        "channel_secret", "access_token", "admin_token", "database_url"};
+        "channel_secret", "access_token", "admin_token", "database_url", "checkin_key"};
     for (auto& m : doc.GetObject()) {
         std::string name = m.name.GetString();
         if (!name.empty() && name[0] == '_') continue;  // "_comment" keys document the file
@@ -205,6 +222,10 @@ Config load_config(const Environment& env, const std::string& explicit_path) {
     c.channel_secret = get("LINE_CHANNEL_SECRET");
     c.access_token = get("LINE_CHANNEL_ACCESS_TOKEN");
     c.admin_token = get("SAPO_ADMIN_TOKEN");
+    c.checkin_key = get("SAPO_CHECKIN_KEY");
+    if (!c.checkin_key.empty() && c.checkin_key.size() < 16) {
+        throw ConfigError("SAPO_CHECKIN_KEY", "must be at least 16 characters (it keeps check-in codes unforgeable)");
+    }
     return c;
 }
 

@@ -66,6 +66,13 @@ struct Config {
     std::string emergency_phone = "119";
     std::string call_center_phone;
 
+    // facilities and check-in
+    std::string line_basic_id;     ///< the bot's basic id ("@123abcde"), for the check-in QR's URL
+    std::string public_base_url;   ///< where LINE and printers fetch QR images and posters; empty: http://<listen>
+    std::string checkin_key;       ///< SAPO_CHECKIN_KEY (environment only); empty: one kept in the database
+    int checkin_retention_days = 31;
+    std::chrono::milliseconds maintenance_interval{3600000};  ///< purge and partition upkeep
+
     std::string log_level = "info";
     std::string config_path;  ///< the file that was read, empty for defaults only
 

@@ -19,6 +19,18 @@ void say(Outcome& out, std::string text) {
     out.messages.push_back(std::move(m));
 }
 
+/// One word of 9–16 ASCII letters and digits with both present (already normalize_compact()ed).
+bool looks_like_code(const std::string& typed) {
+    if (typed.size() < 9 || typed.size() > 16) return false;
+    bool letter = false, digit = false;
+    for (char c : typed) {
+        if (c >= '0' && c <= '9') digit = true;
+        else if (c >= 'a' && c <= 'z') letter = true;
+        else return false;
+    }
+    return letter && digit;
+}
+
 }  // namespace
 
 bool Conversation::is_cancel_word(std::string_view text) {
@@ -132,6 +144,13 @@ Outcome Conversation::on_text(const InboundEvent& event, const std::optional<Ses
                     {{"trigger.text", Value(event.text)}, {"trigger.rest", Value(rest)}}
                 );
             }
+        }
+    }
+    if (looks_like_code(typed)) {
+        for (const auto& flow : flows_.all_published()) {
+            if (!flow->triggers.codes) continue;
+            out.route = "keyword";
+            return start(flow->id, std::move(out), context, {{"trigger.text", Value(event.text)}, {"trigger.rest", Value(typed)}});
         }
     }
     if (flows_.published(kFaqFlow)) {

@@ -250,9 +250,14 @@ private:
         }
         for (const auto& m : v.GetObject()) {
             std::string name = m.name.GetString();
+            if (name == "codes") {
+                if (!m.value.IsBool()) flow_problem("the trigger \"codes\" must be true or false");
+                else t.codes = m.value.GetBool();
+                continue;
+            }
             auto* list = name == "keywords" ? &t.keywords_normalized : name == "prefixes" ? &t.prefixes_normalized : nullptr;
             if (!list) {
-                flow_problem("unknown trigger " + quoted(name) + "; use \"keywords\" or \"prefixes\"");
+                flow_problem("unknown trigger " + quoted(name) + "; use \"keywords\", \"prefixes\" or \"codes\"");
                 continue;
             }
             if (!m.value.IsArray()) {

@@ -91,6 +91,9 @@ struct Node {
 struct Triggers {
     std::vector<std::string> keywords_normalized;  ///< the whole message, normalize_compact()ed
     std::vector<std::string> prefixes_normalized;  ///< the message starts with it; the rest goes to trigger.rest
+    /// A message that is one code-like word (9–16 letters and digits, both present) starts the
+    /// flow, the word in trigger.rest: a check-in code sent on its own.
+    bool codes = false;
 };
 
 struct Flow {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "flows/engine.hpp"
+#include "storage/checkin_tx.hpp"
 
 namespace sapo::storage {
 
@@ -28,6 +29,9 @@ public:
     virtual std::vector<std::pair<std::string, int>> published_versions() = 0;
     /// A published flow version's JSON (drafts are never run).
     virtual std::optional<std::string> flow_definition(const std::string& flow_id, int version) = 0;
+
+    /// Facilities and check-ins, in the same transaction.
+    virtual CheckinTx& facilities() = 0;
 };
 
 }  // namespace sapo::storage

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "storage/checkin_tx.hpp"
 #include "storage/errors.hpp"
+#include "storage/facility_records.hpp"
 
 namespace sapo::storage::pg {
 
@@ -20,6 +22,24 @@ std::unique_ptr<pqxx::connection> connect(const std::string& url);
 
 /// The highest applied migration version; 0 for a database never migrated.
 int schema_version(pqxx::transaction_base& tx);
+
+/// A statement prepared when a connection opens.
+struct Statement {
+    const char* name;
+    const char* sql;
+};
+
+/// The columns of a facility row, in FacilityRecord order, for SELECT and RETURNING.
+extern const char* const kFacilityColumns;
+
+/// A FacilityRecord from a row selected with kFacilityColumns.
+FacilityRecord read_facility(const pqxx::row& row);
+
+/// The statements of the check-in transaction part (prepared with the dispatcher's).
+const std::vector<Statement>& checkin_statements();
+
+/// The CheckinTx of one event's transaction.
+std::unique_ptr<CheckinTx> make_checkin_tx(pqxx::work& tx);
 
 /// A JSON array from already-serialised JSON values.
 std::string json_array(const std::vector<std::string>& values);

@@ -11,10 +11,7 @@
 namespace sapo::storage {
 namespace {
 
-struct Statement {
-    const char* name;
-    const char* sql;
-};
+using pg::Statement;
 
 // Every statement the dispatcher runs, prepared when the connection opens so a broken statement
 // fails at start-up (and in the storage tests), not inside somebody's conversation.
@@ -121,6 +118,11 @@ class TxConversationStore final : public ConversationStore {
 public:
     explicit TxConversationStore(pqxx::work& tx) : tx_(tx) {}
 
+    CheckinTx& facilities() override {
+        if (!checkins_) checkins_ = pg::make_checkin_tx(tx_);
+        return *checkins_;
+    }
+
     std::optional<flows::Session> load_session(const std::string& user_id) override {
         auto rows = tx_.exec_prepared("load_session", user_id);
         if (rows.empty()) return std::nullopt;
@@ -166,6 +168,7 @@ public:
 
 private:
     pqxx::work& tx_;
+    std::unique_ptr<CheckinTx> checkins_;
 };
 
 class PgRepository final : public Repository {
@@ -304,6 +307,7 @@ private:
             conn_.reset();
             auto c = pg::connect(url_);
             for (const auto& s : kStatements) c->prepare(s.name, s.sql);
+            for (const auto& s : pg::checkin_statements()) c->prepare(s.name, s.sql);
             conn_ = std::move(c);
         }
         return *conn_;

@@ -111,7 +111,7 @@ int validate(const std::vector<std::string>& paths) {
     for (const auto& [name, json] : files) {
         if (auto id = id_of(json); !id.empty()) ids.insert(id);
     }
-    auto registry = dispatch::make_flow_registry(dispatch::builtin_effects(), {ids.begin(), ids.end()});
+    auto registry = dispatch::make_flow_registry(dispatch::all_effects(nullptr), {ids.begin(), ids.end()});
     std::size_t problems = 0;
     for (const auto& [name, json] : files) {
         auto loaded = flows::load_flow(json, registry);
@@ -141,7 +141,7 @@ int import(std::vector<std::string> args, const std::function<Config()>& config)
     for (const auto& [name, json] : files) {
         if (auto id = id_of(json); !id.empty()) ids.insert(id);
     }
-    auto registry = dispatch::make_flow_registry(dispatch::builtin_effects(), {ids.begin(), ids.end()});
+    auto registry = dispatch::make_flow_registry(dispatch::all_effects(nullptr), {ids.begin(), ids.end()});
     for (const auto& [name, json] : files) {
         auto loaded = flows::load_flow(json, registry);
         if (!loaded.flow) {
@@ -167,7 +167,7 @@ int publish(std::vector<std::string> args, const std::function<Config()>& config
     }
     const auto& id = args[0];
     auto store = storage::make_pg_flow_store(config().database_url);
-    auto r = dispatch::publish_draft(*store, dispatch::builtin_effects(), id, actor);
+    auto r = dispatch::publish_draft(*store, dispatch::all_effects(nullptr), id, actor);
     switch (r.status) {
         case dispatch::PublishResult::Status::no_draft:
             std::cout << id << ": there is no draft to publish (sapo flows import, or PUT /admin/api/flows/" << id << "/draft)\n";

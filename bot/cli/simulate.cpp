@@ -70,7 +70,7 @@ std::vector<Button> print_message(const std::string& json, std::ostream& out) {
 }  // namespace
 
 int simulate(const SimulateOptions& options, std::istream& in, std::ostream& out, std::ostream& err) {
-    auto effects = dispatch::builtin_effects();
+    auto effects = dispatch::all_effects(nullptr);
     auto registry = dispatch::make_flow_registry(effects, {});
     flows::MemoryFlowSource source;
     bool ok = true;

@@ -19,6 +19,8 @@ struct EffectContext {
     std::string user_id;
     storage::ConversationStore& store;
     const Clock& clock;
+    std::int64_t event_ms = 0;  ///< when the user acted (the LINE event's timestamp)
+    std::string language = "ja";
 };
 
 /// Applies an effect; returns its outputs (by name, as declared in its spec). Throws to fail the

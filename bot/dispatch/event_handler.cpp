@@ -81,7 +81,7 @@ storage::Decision EventHandler::decide(
     auto outcome = conversation.handle(inbound, session, context);
 
     // Effects in order, in this transaction; one the flow waits for gives its outputs back.
-    EffectContext effect_context{inbound.user_id, store, clock_};
+    EffectContext effect_context{inbound.user_id, store, clock_, inbound.timestamp_ms, context.language};
     const auto language_before = context.language;
     outcome = conversation.complete(
         std::move(outcome), [&](const flows::Effect& e) { return effects_.apply(e, effect_context); }, context

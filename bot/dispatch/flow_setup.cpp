@@ -3,10 +3,17 @@
 #include <stdexcept>
 
 #include "bot/assets.hpp"
+#include "bot/facility/effects.hpp"
 #include "bot/log.hpp"
 #include "flows/loader.hpp"
 
 namespace sapo::dispatch {
+
+EffectRegistry all_effects(const facility::LinkMaker* links) {
+    auto r = builtin_effects();
+    facility::add_facility_effects(r, links);
+    return r;
+}
 
 flows::Registry make_flow_registry(const EffectRegistry& effects, std::vector<std::string> flow_ids) {
     flows::Registry r;

@@ -118,6 +118,9 @@ bool AdminEndpoints::handle(const Request& req, const std::string& path, const R
 Response AdminEndpoints::route(const Request& req, const std::string& path) {
     const auto method = req.method();
     auto rest = path.substr(std::min(path.size(), kPrefix.size()));
+    if (facilities_ && (rest == "facilities" || rest.rfind("facilities/", 0) == 0)) {
+        return facilities_->handle(req, rest.substr(10), *operator_name(req));
+    }
     if (rest == "flows") {
         if (method != bhttp::verb::get) return not_allowed(req, "GET");
         return list_flows(req);

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// @brief The operators' admin API (/admin/api/...), behind a bearer token (SAPO_ADMIN_TOKEN):
-/// flows for now — list, read and replace the draft, validate, publish. Every change is written
+/// flows (list, read and replace the draft, validate, publish) and facilities. Every change is written
 /// to the audit log with the operator's name (X-Operator header until accounts exist).
 ///
 /// The handlers call PostgreSQL on the I/O thread that received the request (one connection,
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "bot/dispatch/effects.hpp"
+#include "bot/http/admin_facilities.hpp"
 #include "bot/http/server.hpp"
 #include "storage/flow_store.hpp"
 
@@ -21,9 +22,14 @@ namespace sapo::http {
 class AdminEndpoints {
 public:
     /// `on_publish` runs after a flow is published (the dispatcher's catalog re-reads versions).
+    /// `facilities` (null: none) serves /admin/api/facilities.
     AdminEndpoints(std::string token, storage::FlowStore& flows, const dispatch::EffectRegistry& effects,
-                   std::function<void()> on_publish)
-        : token_(std::move(token)), flows_(flows), effects_(effects), on_publish_(std::move(on_publish)) {}
+                   std::function<void()> on_publish, AdminFacilities* facilities = nullptr)
+        : token_(std::move(token)),
+          flows_(flows),
+          effects_(effects),
+          on_publish_(std::move(on_publish)),
+          facilities_(facilities) {}
 
     /// True when the path is under /admin/api/ (then `respond` has been called).
     bool handle(const Request& req, const std::string& path, const Respond& respond);
@@ -40,6 +46,7 @@ private:
     storage::FlowStore& flows_;
     const dispatch::EffectRegistry& effects_;
     std::function<void()> on_publish_;
+    AdminFacilities* facilities_;
 };
 
 }  // namespace sapo::http

@@ -21,8 +21,9 @@ Response text_response(unsigned status, std::string body, const Request& req, co
 
 }  // namespace
 
-Handler make_router(WebhookEndpoint& webhook, const storage::HealthProbe& health, DevEndpoints* dev, AdminEndpoints* admin) {
-    return [&webhook, &health, dev, admin](Request&& req, Respond respond) {
+Handler make_router(WebhookEndpoint& webhook, const storage::HealthProbe& health, DevEndpoints* dev, AdminEndpoints* admin,
+                    FacilityPages* facilities) {
+    return [&webhook, &health, dev, admin, facilities](Request&& req, Respond respond) {
         auto target = std::string(req.target());
         auto path = target.substr(0, target.find('?'));
         const auto method = req.method();
@@ -53,6 +54,8 @@ Handler make_router(WebhookEndpoint& webhook, const storage::HealthProbe& health
                 respond(text_response(200, metrics::global().render(), req, "text/plain; version=0.0.4; charset=utf-8"));
             }
         } else if (admin && admin->handle(req, path, respond)) {
+            return;
+        } else if (facilities && facilities->handle(req, path, respond)) {
             return;
         } else if (dev && dev->handle(req, path, respond)) {
             return;

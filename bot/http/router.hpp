@@ -4,6 +4,7 @@
 
 #include "bot/http/admin_endpoints.hpp"
 #include "bot/http/dev_endpoints.hpp"
+#include "bot/http/facility_pages.hpp"
 #include "bot/http/server.hpp"
 #include "bot/http/webhook_endpoint.hpp"
 #include "storage/repository.hpp"
@@ -11,12 +12,13 @@
 namespace sapo::http {
 
 /// `dev` (local mode only; null otherwise) adds /dev/chat, /dev/api/... and /dev/clock;
-/// `admin` (null: none) adds /admin/api/....
+/// `admin` (null: none) adds /admin/api/...; `facilities` (null: none) /facilities/{code}/....
 Handler make_router(
     WebhookEndpoint& webhook,
     const storage::HealthProbe& health,
     DevEndpoints* dev = nullptr,
-    AdminEndpoints* admin = nullptr
+    AdminEndpoints* admin = nullptr,
+    FacilityPages* facilities = nullptr
 );
 
 }  // namespace sapo::http

@@ -447,7 +447,7 @@ TEST_CASE("chat page: create a user, follow, tap a quick reply, type a message",
     if (!eventually([&] { return user_bubble_since(wd, user_before, label); }, 20s)) {
         fail("no user bubble \"" + label + "\" after tapping the quick reply");
     }
-    if (!eventually([&] { return bot_message_since(wd, bot_before, "まもなくご利用いただけるようになります"); }, 20s)) {
+    if (!eventually([&] { return bot_message_since(wd, bot_before, "施設に掲示されたQRコードをLINEで読み取ってください"); }, 20s)) {
         fail("no answer after tapping the quick reply \"" + label + "\"");
     }
 
@@ -459,8 +459,9 @@ TEST_CASE("chat page: create a user, follow, tap a quick reply, type a message",
     if (!eventually([&] { return user_bubble_since(wd, user_before, "hello"); }, 20s)) {
         fail("no user bubble \"hello\" after send");
     }
-    if (!eventually([&] { return bot_message_since(wd, bot_before, "ご用件を下のボタンから選んでください"); }, 20s)) {
-        fail("no main menu after \"hello\"");
+    // "hello" is taken for the code the check-in asked for, and refused politely
+    if (!eventually([&] { return bot_message_since(wd, bot_before, "このコードは確認できませんでした"); }, 20s)) {
+        fail("no answer to \"hello\" as a check-in code");
     }
     CHECK(wd.property(wd.find("#text-input"), "value").empty());  // cleared after a successful send
 

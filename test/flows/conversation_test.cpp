@@ -211,10 +211,10 @@ TEST_CASE("a postback answers the question the session waits at", "[unit][flows]
     }
     SECTION("without a phone number: the public health centre") {
         const auto c = context("ja", &globals_without_phone());
-        auto out = w.postback(button(menu, "チェックイン"), menu.session, c);
+        auto out = w.postback(button(menu, "よくある質問"), menu.session, c);
         CHECK(out.route == "answer");
         CHECK(texts(out.messages) ==
-              std::vector<std::string>{"施設のQRコードでのチェックインは、まもなくご利用いただけるようになります。",
+              std::vector<std::string>{"よくある質問への回答は準備中です。",
                                        "ご不明な点は、お住まいの地域の保健所にお問い合わせください。命に関わる緊急のときは119番へ。"});
     }
     SECTION("language: goto, the effect, resume in the new language") {
@@ -294,10 +294,10 @@ TEST_CASE("old buttons", "[unit][flows][conversation]") {
         CHECK(out.effects.empty());
     }
     SECTION("a reentrant menu button still works after the session changed") {
-        auto out = w.postback("f=main_menu&v=1&n=menu&c=checkin", lang.session);
+        auto out = w.postback("f=main_menu&v=1&n=menu&c=faq", lang.session);
         CHECK(out.route == "reentrant");
         REQUIRE(out.messages.size() == 2);
-        CHECK(out.messages[0].text == "施設のQRコードでのチェックインは、まもなくご利用いただけるようになります。");
+        CHECK(out.messages[0].text == "よくある質問への回答は準備中です。");
         CHECK(out.messages[1].json == R"({"type":"text","text":"電話: 045-000-1111"})");
         CHECK_FALSE(out.session);
     }
@@ -331,7 +331,7 @@ TEST_CASE("a button that opens a flow", "[unit][flows][conversation]") {
     check_at_language(out);
     CHECK(out.session->version == 1);
 
-    auto unknown = w.postback("m=checkin", menu.session);
+    auto unknown = w.postback("m=no_such_flow", menu.session);
     CHECK(unknown.route == "stale");
     CHECK(serialize(unknown.session) == serialize(menu.session));
 }
@@ -352,14 +352,14 @@ TEST_CASE("keyword and prefix triggers", "[unit][flows][conversation]") {
         check_at_menu(out);
     }
     SECTION("a prefix: the rest goes to trigger.rest") {
-        w.publish(R"({"schema_version": 1, "id": "code", "start": "show", "triggers": {"prefixes": ["チェックイン"]}, "nodes": {
+        w.publish(R"({"schema_version": 1, "id": "code", "start": "show", "triggers": {"prefixes": ["予約番号"]}, "nodes": {
             "show": {"type": "end", "text": {"ja": "コード: {{trigger.rest}} / {{trigger.text}}"}}}})");
-        auto out = w.text("ﾁｪｯｸｲﾝ 12 34");
+        auto out = w.text("予約番号 12 34");
         CHECK(out.route == "keyword");
-        CHECK(texts(out.messages) == std::vector<std::string>{"コード: 1234 / ﾁｪｯｸｲﾝ 12 34"});
+        CHECK(texts(out.messages) == std::vector<std::string>{"コード: 1234 / 予約番号 12 34"});
         CHECK_FALSE(out.session);
         // a text that only contains the word somewhere else is no trigger
-        auto other = w.text("今日チェックインした");
+        auto other = w.text("今日予約番号をもらった");
         CHECK(other.route == "menu");
     }
     SECTION("a keyword typed while a question waits is the answer, not a trigger") {
@@ -685,7 +685,9 @@ TEST_CASE("a reentrant menu button works when the menu session has expired", "[u
     auto out = w.postback(button(menu, "チェックイン"), menu.session);
     CHECK(out.route == "reentrant");
     REQUIRE_FALSE(out.messages.empty());
-    CHECK(out.messages[0].text == "施設のQRコードでのチェックインは、まもなくご利用いただけるようになります。");
+    CHECK(out.messages[0].text.rfind("施設に掲示されたQRコードをLINEで読み取ってください。", 0) == 0);
+    REQUIRE(out.session);
+    CHECK(out.session->flow_id == "checkin");
 }
 
 namespace {

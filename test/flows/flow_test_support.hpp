@@ -60,14 +60,31 @@ inline constexpr const char* kCallCenterTemplate = R"({
   }
 })";
 
+/// A small stand-in for templates/facility_qr.json.
+inline constexpr const char* kFacilityQrTemplate = R"({
+  "id": "facility_qr",
+  "message": {"ja": {"type": "image", "originalContentUrl": "{{qr_png_url}}", "previewImageUrl": "{{qr_png_url}}"}}
+})";
+
 inline const Registry& registry() {
     static const Registry r = [] {
         Registry reg;
         reg.effects["user.set_language"] = EffectSpec{"user.set_language", "Sets the user's language", {"language"}, {"language"}};
         reg.effects["health.save"] = EffectSpec{"health.save", "Saves a health report", {}, {}};
+        // the facility effects as bot/facility/effects.cpp declares them
+        reg.effects["checkin.record"] =
+            EffectSpec{"checkin.record", "", {"code"}, {"status", "facility", "facility_id", "time"}};
+        reg.effects["facility.register"] = EffectSpec{
+            "facility.register", "", {"name", "kind", "address", "phone"},
+            {"status", "facility_id", "name", "code", "checkin_text", "checkin_url", "qr_png_url", "poster_url"}};
+        reg.effects["facility.staff_keyword"] =
+            EffectSpec{"facility.staff_keyword", "", {}, {"status", "facility", "keyword", "facilities"}};
+        reg.effects["facility.join"] = EffectSpec{"facility.join", "", {"keyword"}, {"status", "facility"}};
         std::vector<std::string> problems;
         auto t = load_template(kCallCenterTemplate, problems);
         if (t) reg.templates[t->id] = *t;
+        auto qr = load_template(kFacilityQrTemplate, problems);
+        if (qr) reg.templates[qr->id] = *qr;
         reg.globals = {"call_center_phone", "emergency_phone", "profile.language"};
         return reg;
     }();
@@ -130,7 +147,8 @@ inline std::string read_text_file(const std::string& path) {
 }
 
 inline const std::vector<std::string>& shipped_flow_ids() {
-    static const std::vector<std::string> ids{"welcome", "main_menu", "language"};
+    static const std::vector<std::string> ids{"welcome",           "main_menu",      "language",     "checkin",
+                                              "facility_register", "facility_staff", "facility_join"};
     return ids;
 }
 

@@ -211,7 +211,8 @@ TEST_CASE("effects and templates are checked against the registry", "[unit][flow
         INFO(all_problems(r));
         CHECK_FALSE(r.flow);
         REQUIRE(r.problems.size() == 1);
-        CHECK(has_problem(r, "hello", "unknown effect \"health.delete\"; this sapo knows: health.save, user.set_language"));
+        CHECK(has_problem(r, "hello", "unknown effect \"health.delete\"; this sapo knows: checkin.record, facility.join, facility.register, "
+                                    "facility.staff_keyword, health.save, user.set_language"));
     }
     SECTION("an effect node without an effect") {
         auto r = load(flow_doc(R"("hello": {"type": "effect", "next": "bye"}, )" + std::string(kEnd)));

@@ -63,6 +63,17 @@ sapo::flows::Registry registry() {
     REQUIRE(t);
     r.templates.emplace(t->id, *t);
     r.effects.emplace("user.set_language", sapo::flows::EffectSpec{"user.set_language", "", {"language"}, {"language"}});
+    r.effects.emplace("checkin.record", sapo::flows::EffectSpec{"checkin.record", "", {"code"}, {"status", "facility", "facility_id", "time"}});
+    r.effects.emplace("facility.register",
+                      sapo::flows::EffectSpec{"facility.register", "", {"name", "kind", "address", "phone"},
+                                              {"status", "facility_id", "name", "code", "checkin_text", "checkin_url",
+                                               "qr_png_url", "poster_url"}});
+    r.effects.emplace("facility.staff_keyword",
+                      sapo::flows::EffectSpec{"facility.staff_keyword", "", {}, {"status", "facility", "keyword", "facilities"}});
+    r.effects.emplace("facility.join", sapo::flows::EffectSpec{"facility.join", "", {"keyword"}, {"status", "facility"}});
+    auto qr = sapo::flows::load_template(read(kRoot + "/templates/facility_qr.json"), problems);
+    REQUIRE(qr);
+    r.templates.emplace(qr->id, *qr);
     r.globals = {"call_center_phone", "emergency_phone", "profile.language"};
     for (const auto& e : std::filesystem::directory_iterator(kRoot + "/flows/definitions")) {
         r.flow_ids.push_back(e.path().stem().string());

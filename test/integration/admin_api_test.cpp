@@ -147,9 +147,9 @@ TEST_CASE_METHOD(AdminService, "admin API: the shipped flows are listed as publi
     auto d = json(r.body);
     REQUIRE(d.IsObject());
     REQUIRE(d["flows"].IsArray());
-    REQUIRE(d["flows"].Size() == 3);
-    const char* ids[] = {"language", "main_menu", "welcome"};
-    for (rapidjson::SizeType i = 0; i < 3; ++i) {
+    const char* ids[] = {"checkin", "facility_join", "facility_register", "facility_staff", "language", "main_menu", "welcome"};
+    REQUIRE(d["flows"].Size() == std::size(ids));
+    for (rapidjson::SizeType i = 0; i < std::size(ids); ++i) {
         const auto& f = d["flows"][i];
         INFO(ids[i]);
         CHECK(std::string(f["id"].GetString()) == ids[i]);
@@ -271,9 +271,11 @@ TEST_CASE_METHOD(AdminService, "admin API: validate, refused publish, publish, a
     CHECK(call("POST", "/admin/api/flows/language/publish").status == 404);  // nothing left to publish
 
     auto list = json(call("GET", "/admin/api/flows").body);
-    REQUIRE(list["flows"].Size() == 3);
-    CHECK(list["flows"][0]["published_version"].GetInt() == 2);
-    CHECK(list["flows"][0]["draft_version"].IsNull());
+    REQUIRE(list["flows"].Size() == 7);
+    const auto& language = list["flows"][4];  // in id order
+    REQUIRE(std::string(language["id"].GetString()) == "language");
+    CHECK(language["published_version"].GetInt() == 2);
+    CHECK(language["draft_version"].IsNull());
 
     // an operator without a name is recorded as the token
     REQUIRE(call("PUT", "/admin/api/flows/main_menu/draft",
@@ -287,7 +289,7 @@ TEST_CASE_METHOD(AdminService, "admin API: validate, refused publish, publish, a
                          "admin:jiro flow.publish flow:language {\"version\": 2}",
                          "admin-token flow.draft.put flow:main_menu {\"version\": 2}",
                      });
-    CHECK(query_value(db.url(), "SELECT count(*) FROM audit_log WHERE action = 'flow.seed' AND actor = 'sapo (shipped flows)'") == "3");
+    CHECK(query_value(db.url(), "SELECT count(*) FROM audit_log WHERE action = 'flow.seed' AND actor = 'sapo (shipped flows)'") == "7");
 }
 
 TEST_CASE_METHOD(AdminService, "admin API: unknown paths are 404, wrong methods 405", "[pg][net][e2e][admin]") {

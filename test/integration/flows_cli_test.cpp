@@ -149,6 +149,16 @@ std::string with_newline(std::string s) {
 
 }  // namespace
 
+/// The shipped flow ids (file names in flows/definitions), sorted.
+std::vector<std::string> shipped_ids() {
+    std::vector<std::string> ids;
+    for (const auto& entry : fs::directory_iterator(kDefinitions)) {
+        if (entry.path().extension() == ".json") ids.push_back(entry.path().stem().string());
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
 TEST_CASE("flows cli: validate accepts every shipped flow", "[pg][net][e2e][cli]") {
     std::size_t files = 0;
     for (const auto& entry : fs::directory_iterator(kDefinitions)) {
@@ -160,15 +170,18 @@ TEST_CASE("flows cli: validate accepts every shipped flow", "[pg][net][e2e][cli]
         CHECK(r.out.empty());
         CHECK(r.err == "1 file, 0 problems\n");
     }
-    CHECK(files == 3);
-    auto all = run_sapo({"flows", "validate", kDefinitions + "/welcome.json", kDefinitions + "/main_menu.json",
-                         kDefinitions + "/language.json"});
+    CHECK(files == shipped_ids().size());
+    CHECK(files >= 7);
+    const auto expected = std::to_string(files) + " files, 0 problems\n";
+    std::vector<std::string> all_args{"flows", "validate"};
+    for (const auto& id : shipped_ids()) all_args.push_back(kDefinitions + "/" + id + ".json");
+    auto all = run_sapo(all_args);
     CHECK(all.code == 0);
     CHECK(all.out.empty());
-    CHECK(all.err == "3 files, 0 problems\n");
+    CHECK(all.err == expected);
     auto dir = run_sapo({"flows", "validate", kDefinitions});
     CHECK(dir.code == 0);
-    CHECK(dir.err == "3 files, 0 problems\n");
+    CHECK(dir.err == expected);
 }
 
 TEST_CASE("flows cli: validate names every problem of a bad file with its node; a missing file fails", "[pg][net][e2e][cli]") {
@@ -241,9 +254,12 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     REQUIRE(shipped.code == 0);
     auto shipped_lines = lines_of(shipped.out);
     std::sort(shipped_lines.begin(), shipped_lines.end());
-    CHECK(shipped_lines == std::vector<std::string>{"language: draft version 1", "main_menu: draft version 1",
-                                                    "welcome: draft version 1"});
-    for (const char* id : {"language", "main_menu", "welcome"}) {
+    std::vector<std::string> expected_lines;
+    for (const auto& id : shipped_ids()) expected_lines.push_back(id + ": draft version 1");
+    CHECK(shipped_lines == expected_lines);
+    // in an order where every goto's target is published first
+    for (const char* id : {"checkin", "facility_join", "facility_register", "facility_staff", "language", "main_menu",
+                           "welcome"}) {
         auto p = run_sapo({"flows", "publish", id, "--as", "tester"}, env);
         CHECK(p.code == 0);
         CHECK(p.out == std::string(id) + ": published version 1\n");
@@ -273,7 +289,7 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     auto listed = run_sapo({"flows", "list"}, env);
     CHECK(listed.code == 0);
     auto rows = lines_of(listed.out);
-    REQUIRE(rows.size() == 4);
+    REQUIRE(rows.size() == 8);  // the heading and the 7 shipped flows, in id order
     CHECK(words_of(rows[0]) == std::vector<std::string>{"flow", "published", "draft", "updated"});
     auto expect_row = [&](const std::string& row, const std::string& id, const std::string& published, const std::string& draft) {
         INFO(row);
@@ -285,9 +301,10 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
         CHECK(w[3].size() == 20);
         CHECK(w[3].back() == 'Z');
     };
-    expect_row(rows[1], "language", "1", "2");
-    expect_row(rows[2], "main_menu", "1", "-");
-    expect_row(rows[3], "welcome", "1", "-");
+    expect_row(rows[1], "checkin", "1", "-");
+    expect_row(rows[5], "language", "1", "2");
+    expect_row(rows[6], "main_menu", "1", "-");
+    expect_row(rows[7], "welcome", "1", "-");
 
     auto published = run_sapo({"flows", "publish", "language", "--as", "tester"}, env);
     CHECK(published.code == 0);
@@ -328,7 +345,8 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
         CHECK(std::count(lines.begin(), lines.end(),
                          "language draft: node \"ask_language\": \"next\" points to \"nowhere\", which is not a node in this flow") == 1);
         CHECK(std::count(lines.begin(), lines.end(),
-                         "language draft: node \"save\": unknown effect \"user.fly\"; this sapo knows: user.set_language") == 1);
+                         "language draft: node \"save\": unknown effect \"user.fly\"; this sapo knows: checkin.record, facility.join, "
+                                        "facility.register, facility.staff_keyword, user.set_language") == 1);
         CHECK(lines.back() == "language: not published");
         CHECK(query_value(db.url(), "SELECT string_agg(version || ':' || status, ',' ORDER BY version) FROM flow_versions "
                                     "WHERE flow_id = 'language'") == "1:published,2:published,3:draft");

@@ -64,12 +64,11 @@ TEST_CASE("local mode: follow, welcome with the menu, a menu item picked by typi
 
     // typing a menu label (full-width here) counts like tapping it
     REQUIRE(send_as_user(sapo.port(), R"({"user_id":")" + user_id + R"(","type":"text","text":"ﾁｪｯｸｲﾝ"})").status == 200);
-    REQUIRE(wait_until([&] { return bot_texts(sapo.port(), user_id).size() == 4; }, seconds(10)));
-    CHECK(bot_texts(sapo.port(), user_id)[2].find("チェックインは、まもなくご利用いただけるようになります") != std::string::npos);
-    CHECK(bot_texts(sapo.port(), user_id)[3].find("保健所") != std::string::npos);  // no call-centre number configured
+    REQUIRE(wait_until([&] { return bot_texts(sapo.port(), user_id).size() == 3; }, seconds(10)));
+    CHECK(bot_texts(sapo.port(), user_id)[2].find("施設に掲示されたQRコードをLINEで読み取ってください") != std::string::npos);
 
     auto all = json(http_request(sapo.port(), "GET", "/dev/api/messages?user_id=" + user_id).body);
-    REQUIRE(all["messages"].Size() == 6);  // follow, greeting, menu, text, two replies
+    REQUIRE(all["messages"].Size() == 5);  // follow, greeting, menu, text, the check-in question
     CHECK(std::string(all["messages"][0]["via"].GetString()) == "follow");
     CHECK(std::string(all["messages"][1]["via"].GetString()) == "reply");
     CHECK(std::string(all["messages"][3]["message"]["text"].GetString()) == "ﾁｪｯｸｲﾝ");

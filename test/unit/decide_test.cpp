@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <map>
+#include <tuple>
 #include <sstream>
 #include <stdexcept>
 
@@ -32,9 +33,57 @@ const std::string kGroup = "Ca56f94637cc4347f90a25382909b24b9";
 const std::string kRoom = "Ra8dbf4ccc1c3d2e0a3b4c5d6e7f80912";
 const std::string kToken = "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA";
 
+/// Facilities and check-ins in memory.
+class FakeCheckins final : public sapo::storage::CheckinTx {
+public:
+    std::vector<sapo::storage::FacilityRecord> facilities;
+    std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> checkins;  // user, facility, at
+    std::map<std::pair<std::int64_t, std::string>, std::string> staff;
+
+    std::optional<sapo::storage::FacilityRecord> facility(std::int64_t id) override {
+        for (const auto& f : facilities) {
+            if (f.id == id) return f;
+        }
+        return std::nullopt;
+    }
+    sapo::storage::CheckinOutcome record_checkin(const std::string& user, std::int64_t facility_id, std::int64_t at,
+                                                 std::int64_t window) override {
+        for (const auto& [u, f, t] : checkins) {
+            if (u == user && f == facility_id && t > at - window && t <= at) return {false, t};
+        }
+        checkins.emplace_back(user, facility_id, at);
+        return {true, at};
+    }
+    sapo::storage::FacilityRecord create_facility(const sapo::storage::NewFacility& n) override {
+        sapo::storage::FacilityRecord f;
+        f.id = static_cast<std::int64_t>(facilities.size()) + 1;
+        f.name = n.name;
+        f.kind = n.kind;
+        f.manager_user_id = n.manager_user_id;
+        f.status = "active";
+        facilities.push_back(f);
+        return f;
+    }
+    void add_staff(std::int64_t id, const std::string& user, const std::string& role) override { staff[{id, user}] = role; }
+    std::string staff_role(std::int64_t id, const std::string& user) override {
+        auto it = staff.find({id, user});
+        return it == staff.end() ? "" : it->second;
+    }
+    std::vector<sapo::storage::FacilityRecord> managed_by(const std::string& user) override {
+        std::vector<sapo::storage::FacilityRecord> out;
+        for (const auto& f : facilities) {
+            if (staff_role(f.id, user) == "manager") out.push_back(f);
+        }
+        return out;
+    }
+};
+
 /// Sessions, flows and languages in memory, as the event's transaction would hold them.
 class FakeStore final : public sapo::storage::ConversationStore {
 public:
+    FakeCheckins checkins;
+    sapo::storage::CheckinTx& facilities() override { return checkins; }
+
     std::map<std::string, sapo::flows::Session> sessions;
     std::map<std::string, std::string> languages;
     std::map<std::pair<std::string, int>, std::string> definitions;
@@ -75,7 +124,7 @@ struct Bench {
     FakeClient line;
     FakeStore store;
     FixedClock clock;
-    sapo::dispatch::EffectRegistry effects = sapo::dispatch::builtin_effects();
+    sapo::dispatch::EffectRegistry effects = sapo::dispatch::all_effects(nullptr);
     std::unique_ptr<sapo::dispatch::FlowCatalog> catalog;
     std::unique_ptr<EventHandler> handler;
 
