@@ -18,10 +18,11 @@ public:
 
     virtual std::optional<FacilityRecord> facility(std::int64_t id) = 0;
 
-    /// Records (user, facility, at) unless the same user checked in at the same facility less than
-    /// `window_ms` before `at_ms`; then returns that earlier check-in.
-    virtual CheckinOutcome record_checkin(const std::string& user_id, std::int64_t facility_id, std::int64_t at_ms,
-                                          std::int64_t window_ms) = 0;
+    /// Records (user, facility, at) when the facility exists and is active, unless the same user
+    /// checked in there less than `window_ms` before `at_ms` (then that earlier check-in is
+    /// returned). One round trip.
+    virtual CheckinOutcome check_in(const std::string& user_id, std::int64_t facility_id, std::int64_t at_ms,
+                                    std::int64_t window_ms) = 0;
 
     virtual FacilityRecord create_facility(const NewFacility& f) = 0;
     /// Adds or updates the user's role at the facility ("manager" or "employee").

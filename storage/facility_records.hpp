@@ -35,8 +35,9 @@ struct FacilityPatch {
 };
 
 struct CheckinOutcome {
-    bool recorded = false;        ///< false: the same user checked in here within the window
-    std::int64_t at_ms = 0;       ///< the check-in that counts: this one, or the earlier one
+    std::optional<FacilityRecord> facility;  ///< nullopt: no such facility (nothing recorded)
+    bool recorded = false;   ///< false: no facility, a closed one, or a repeat within the window
+    std::int64_t at_ms = 0;  ///< the check-in that counts: this one or the earlier one (0 when none)
 };
 
 struct PurgeReport {

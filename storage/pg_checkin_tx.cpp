@@ -12,18 +12,18 @@ to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
 to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
 coalesce(to_char(closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''))sql";
 
-FacilityRecord read_facility(const pqxx::row& r) {
+FacilityRecord read_facility(const pqxx::row& r, int c) {
     FacilityRecord f;
-    f.id = r[0].as<std::int64_t>();
-    f.name = r[1].c_str();
-    f.kind = r[2].c_str();
-    f.address = r[3].c_str();
-    f.phone = r[4].c_str();
-    f.manager_user_id = r[5].c_str();
-    f.status = r[6].c_str();
-    f.created_at = r[7].c_str();
-    f.updated_at = r[8].c_str();
-    f.closed_at = r[9].c_str();
+    f.id = r[c].as<std::int64_t>();
+    f.name = r[c + 1].c_str();
+    f.kind = r[c + 2].c_str();
+    f.address = r[c + 3].c_str();
+    f.phone = r[c + 4].c_str();
+    f.manager_user_id = r[c + 5].c_str();
+    f.status = r[c + 6].c_str();
+    f.created_at = r[c + 7].c_str();
+    f.updated_at = r[c + 8].c_str();
+    f.closed_at = r[c + 9].c_str();
     return f;
 }
 
@@ -37,18 +37,25 @@ const std::vector<Statement>& checkin_statements() {
             std::string("SELECT ") + kFacilityColumns +
             " FROM facilities f WHERE status = 'active' AND id IN "
             "(SELECT facility_id FROM facility_staff WHERE user_id = $1 AND role = 'manager') ORDER BY id DESC";
+        static const std::string check_in = std::string(R"sql(
+WITH f AS (SELECT * FROM facilities WHERE id = $2),
+     r AS (SELECT max(checked_in_at) AS at FROM checkins
+           WHERE user_id = $1 AND facility_id = $2
+             AND checked_in_at > to_timestamp(($3::bigint - $4::bigint) / 1000.0)
+             AND checked_in_at <= to_timestamp($3::bigint / 1000.0)),
+     ins AS (INSERT INTO checkins (user_id, facility_id, checked_in_at)
+             SELECT $1, $2, to_timestamp($3::bigint / 1000.0) FROM f, r
+             WHERE f.status = 'active' AND r.at IS NULL
+             RETURNING checked_in_at)
+SELECT (SELECT count(*) FROM ins), (extract(epoch FROM coalesce((SELECT checked_in_at FROM ins), r.at)) * 1000)::bigint, )sql") +
+                                                   kFacilityColumns + " FROM f, r";
         return std::vector<Statement>{
             {"facility_by_id", select_facility.c_str()},
             {"ensure_checkin_partition", "SELECT sapo_ensure_checkin_partition(to_timestamp($1::bigint / 1000.0))"},
-            // the latest check-in of this user here inside the window (the event's lock on the
-            // user keeps two of theirs from racing)
-            {"recent_checkin", R"sql(
-SELECT (extract(epoch FROM checked_in_at) * 1000)::bigint FROM checkins
-WHERE user_id = $1 AND facility_id = $2
-  AND checked_in_at > to_timestamp(($3::bigint - $4::bigint) / 1000.0)
-  AND checked_in_at <= to_timestamp($3::bigint / 1000.0)
-ORDER BY checked_in_at DESC LIMIT 1)sql"},
-            {"insert_checkin", "INSERT INTO checkins (user_id, facility_id, checked_in_at) VALUES ($1, $2, to_timestamp($3::bigint / 1000.0))"},
+            // The facility, the user's latest check-in there inside the window, and the new row
+            // when the facility is active and there was none: one statement. (The event's lock on
+            // the user keeps two of theirs from racing.)
+            {"check_in", check_in.c_str()},
             {"insert_facility", insert_facility.c_str()},
             {"add_staff", R"sql(
 INSERT INTO facility_staff (facility_id, user_id, role) VALUES ($1, $2, $3)
@@ -74,6 +81,10 @@ public:
     void add(std::int64_t month) {
         std::lock_guard lock(mutex_);
         months_.insert(month);
+    }
+    void clear() {
+        std::lock_guard lock(mutex_);
+        months_.clear();
     }
 
 private:
@@ -111,17 +122,23 @@ public:
         return read_facility(rows[0]);
     }
 
-    CheckinOutcome record_checkin(const std::string& user_id, std::int64_t facility_id, std::int64_t at_ms,
-                                  std::int64_t window_ms) override {
-        auto recent = tx_.exec_prepared("recent_checkin", user_id, facility_id, at_ms, window_ms);
-        if (!recent.empty()) return {false, recent[0][0].as<std::int64_t>()};
+    CheckinOutcome check_in(const std::string& user_id, std::int64_t facility_id, std::int64_t at_ms,
+                            std::int64_t window_ms) override {
+        // the month's partition must exist before the INSERT runs (checked once a month)
         auto month = month_of(at_ms);
         if (!known_months().contains(month)) {
             tx_.exec_prepared("ensure_checkin_partition", at_ms);
             known_months().add(month);
         }
-        tx_.exec_prepared("insert_checkin", user_id, facility_id, at_ms);
-        return {true, at_ms};
+        auto rows = tx_.exec_prepared("check_in", user_id, facility_id, at_ms, window_ms);
+        CheckinOutcome out;
+        if (rows.empty()) return out;  // no such facility
+        out.recorded = rows[0][0].as<int>() > 0;
+        out.at_ms = rows[0][1].is_null() ? 0 : rows[0][1].as<std::int64_t>();
+        // the facility columns follow the two computed ones
+        pqxx::row facility_row = rows[0];
+        out.facility = read_facility(facility_row, 2);
+        return out;
     }
 
     FacilityRecord create_facility(const NewFacility& f) override {
@@ -151,6 +168,8 @@ private:
 }  // namespace
 
 std::unique_ptr<CheckinTx> make_checkin_tx(pqxx::work& tx) { return std::make_unique<PgCheckinTx>(tx); }
+
+void forget_checkin_partitions() { known_months().clear(); }
 
 }  // namespace pg
 }  // namespace sapo::storage

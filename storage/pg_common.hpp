@@ -32,11 +32,15 @@ struct Statement {
 /// The columns of a facility row, in FacilityRecord order, for SELECT and RETURNING.
 extern const char* const kFacilityColumns;
 
-/// A FacilityRecord from a row selected with kFacilityColumns.
-FacilityRecord read_facility(const pqxx::row& row);
+/// A FacilityRecord from a row selected with kFacilityColumns (starting at column `first`).
+FacilityRecord read_facility(const pqxx::row& row, int first = 0);
 
 /// The statements of the check-in transaction part (prepared with the dispatcher's).
 const std::vector<Statement>& checkin_statements();
+
+/// Forget which check-in partitions exist (after some were dropped): the next check-in of each
+/// month checks again.
+void forget_checkin_partitions();
 
 /// The CheckinTx of one event's transaction.
 std::unique_ptr<CheckinTx> make_checkin_tx(pqxx::work& tx);

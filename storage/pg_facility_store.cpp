@@ -119,6 +119,7 @@ WHERE i.inhparent = 'checkins'::regclass ORDER BY c.relname)sql");
                 report.rows_in_dropped += tx.exec("SELECT count(*) FROM " + tx.quote_name(name))[0][0].as<std::int64_t>();
                 tx.exec("DROP TABLE " + tx.quote_name(name));
                 ++report.partitions_dropped;
+                pg::forget_checkin_partitions();
             }
             report.rows_deleted =
                 tx.exec_params("DELETE FROM checkins WHERE checked_in_at < to_timestamp($1 / 1000.0)", cutoff_ms).affected_rows();

@@ -23,28 +23,37 @@ constexpr Statement kStatements[] = {
     {"next_pending", R"sql(
 SELECT e.id, e.webhook_event_id, e.ordering_key, e.event_type, e.mode, coalesce(e.user_id, ''),
        coalesce(e.reply_token, ''), e.event_ts_ms, e.destination, e.raw::text, e.attempts,
-       u.user_id, u.follow_state, coalesce(u.language, '')
-FROM webhook_events e LEFT JOIN users u ON u.user_id = e.user_id
+       u.user_id, u.follow_state, coalesce(u.language, ''),
+       -- the user's session (columns as load_session's), read with the event: one round trip less
+       s.flow_id, s.flow_version, s.node, s.waiting, s.variables::text, s.invalid_count,
+       coalesce(s.pending::text, 'null'), (extract(epoch FROM s.started_at) * 1000)::bigint,
+       (extract(epoch FROM s.updated_at) * 1000)::bigint, (extract(epoch FROM s.expires_at) * 1000)::bigint
+FROM webhook_events e LEFT JOIN users u ON u.user_id = e.user_id LEFT JOIN sessions s ON s.user_id = e.user_id
 WHERE e.ordering_key = $1 AND e.status = 'pending'
 ORDER BY e.event_ts_ms, e.id
 LIMIT 1)sql"},
-    {"touch_user", R"sql(
-INSERT INTO users (user_id, follow_state, followed_at, unfollowed_at, language)
-VALUES ($1,
-        CASE WHEN $2 = '' THEN 'unknown' ELSE $2 END,
-        CASE WHEN $2 = 'followed' THEN to_timestamp($3 / 1000.0) END,
-        CASE WHEN $2 = 'unfollowed' THEN to_timestamp($3 / 1000.0) END,
-        NULLIF($4, ''))
-ON CONFLICT (user_id) DO UPDATE SET
-    follow_state  = CASE WHEN $2 = '' THEN users.follow_state ELSE $2 END,
-    followed_at   = CASE WHEN $2 = 'followed' THEN to_timestamp($3 / 1000.0) ELSE users.followed_at END,
-    unfollowed_at = CASE WHEN $2 = 'unfollowed' THEN to_timestamp($3 / 1000.0) ELSE users.unfollowed_at END,
-    language      = coalesce(NULLIF($4, ''), users.language),
-    updated_at    = now())sql"},
     {"insert_outbox", R"sql(
 INSERT INTO outbox (event_id, user_id, reply_token, messages, must_arrive, retry_key)
 VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), $4::json, $5, gen_random_uuid())
 RETURNING id, retry_key::text)sql"},
+    // touch_user and mark_processed in one statement (one round trip)
+    {"finish_event", R"sql(
+WITH touched AS (
+    INSERT INTO users (user_id, follow_state, followed_at, unfollowed_at, language)
+    VALUES ($1,
+            CASE WHEN $2 = '' THEN 'unknown' ELSE $2 END,
+            CASE WHEN $2 = 'followed' THEN to_timestamp($3::bigint / 1000.0) END,
+            CASE WHEN $2 = 'unfollowed' THEN to_timestamp($3::bigint / 1000.0) END,
+            NULLIF($4, ''))
+    ON CONFLICT (user_id) DO UPDATE SET
+        follow_state  = CASE WHEN $2 = '' THEN users.follow_state ELSE $2 END,
+        followed_at   = CASE WHEN $2 = 'followed' THEN to_timestamp($3::bigint / 1000.0) ELSE users.followed_at END,
+        unfollowed_at = CASE WHEN $2 = 'unfollowed' THEN to_timestamp($3::bigint / 1000.0) ELSE users.unfollowed_at END,
+        language      = coalesce(NULLIF($4, ''), users.language),
+        updated_at    = now()
+    RETURNING 1)
+UPDATE webhook_events SET status = 'processed', processed_at = clock_timestamp(), attempts = attempts + 1
+WHERE id = $5)sql"},
     {"mark_processed", R"sql(
 UPDATE webhook_events SET status = 'processed', processed_at = clock_timestamp(), attempts = attempts + 1
 WHERE id = $1)sql"},
@@ -66,9 +75,7 @@ WHERE id IN (SELECT id FROM outbox
 RETURNING id, coalesce(event_id, 0), coalesce(user_id, ''), coalesce(reply_token, ''),
           messages::text, must_arrive, retry_key::text,
           (extract(epoch FROM now() - created_at) * 1000)::bigint)sql"},
-    // The delivery status may be lost in a crash without harm (the row is then reclaimed and
-    // its resend is idempotent), so it doesn't wait for the WAL flush.
-    {"async_commit", "SET LOCAL synchronous_commit = off"},
+
     {"load_session", R"sql(
 SELECT flow_id, flow_version, node, waiting, variables::text, invalid_count, coalesce(pending::text, 'null'),
        (extract(epoch FROM started_at) * 1000)::bigint, (extract(epoch FROM updated_at) * 1000)::bigint,
@@ -95,9 +102,14 @@ ON CONFLICT (user_id) DO UPDATE SET language = EXCLUDED.language, updated_at = n
 SELECT flow_id, max(version) FROM flow_versions WHERE status = 'published' GROUP BY flow_id)sql"},
     {"flow_definition",
      "SELECT definition FROM flow_versions WHERE flow_id = $1 AND version = $2 AND status = 'published'"},
+    // One statement in its own transaction (one round trip). The delivery status may be lost in
+    // a crash without harm (the row is then reclaimed and its resend is idempotent), so that
+    // transaction doesn't wait for the WAL flush: set_config(..., true) is local to it.
     {"finish_outbox", R"sql(
+WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
 UPDATE outbox SET status = $2, last_error = NULLIF($3, ''),
                   sent_at = CASE WHEN $2 = 'sent' THEN now() END
+FROM async
 WHERE id = $1)sql"},
 };
 
@@ -123,22 +135,17 @@ public:
         return *checkins_;
     }
 
+    /// The session of `user_id` as next_pending already read it (columns from `first` on).
+    void preload(const std::string& user_id, const pqxx::row& row, int first) {
+        preloaded_user_ = user_id;
+        preloaded_ = row[first].is_null() ? std::nullopt : std::optional(read_session(row, first));
+    }
+
     std::optional<flows::Session> load_session(const std::string& user_id) override {
+        if (preloaded_user_ && *preloaded_user_ == user_id) return preloaded_;
         auto rows = tx_.exec_prepared("load_session", user_id);
         if (rows.empty()) return std::nullopt;
-        const auto& r = rows[0];
-        flows::Session s;
-        s.flow_id = r[0].c_str();
-        s.version = r[1].as<int>();
-        s.node = r[2].c_str();
-        s.waiting = flows::parse_waiting(r[3].c_str()).value_or(flows::Session::Waiting::input);
-        s.vars = flows::variables_from_json(r[4].c_str()).value_or(flows::Variables{});
-        s.invalid_count = r[5].as<int>();
-        s.pending = flows::value_from_json(r[6].c_str()).value_or(flows::Value{});
-        s.started_ms = r[7].as<std::int64_t>();
-        s.updated_ms = r[8].as<std::int64_t>();
-        s.expires_ms = r[9].as<std::int64_t>();
-        return s;
+        return read_session(rows[0], 0);
     }
 
     void save_session(const std::string& user_id, const flows::Session& s) override {
@@ -146,9 +153,13 @@ public:
             "save_session", user_id, s.flow_id, s.version, s.node, flows::waiting_name(s.waiting), flows::to_json(s.vars),
             s.invalid_count, flows::to_json(s.pending), s.started_ms, s.updated_ms, s.expires_ms
         );
+        if (preloaded_user_ && *preloaded_user_ == user_id) preloaded_ = s;
     }
 
-    void end_session(const std::string& user_id) override { tx_.exec_prepared("end_session", user_id); }
+    void end_session(const std::string& user_id) override {
+        tx_.exec_prepared("end_session", user_id);
+        if (preloaded_user_ && *preloaded_user_ == user_id) preloaded_.reset();
+    }
 
     void set_language(const std::string& user_id, const std::string& language) override {
         tx_.exec_prepared("set_language", user_id, language);
@@ -167,8 +178,25 @@ public:
     }
 
 private:
+    static flows::Session read_session(const pqxx::row& r, int c) {
+        flows::Session s;
+        s.flow_id = r[c].c_str();
+        s.version = r[c + 1].as<int>();
+        s.node = r[c + 2].c_str();
+        s.waiting = flows::parse_waiting(r[c + 3].c_str()).value_or(flows::Session::Waiting::input);
+        s.vars = flows::variables_from_json(r[c + 4].c_str()).value_or(flows::Variables{});
+        s.invalid_count = r[c + 5].as<int>();
+        s.pending = flows::value_from_json(r[c + 6].c_str()).value_or(flows::Value{});
+        s.started_ms = r[c + 7].as<std::int64_t>();
+        s.updated_ms = r[c + 8].as<std::int64_t>();
+        s.expires_ms = r[c + 9].as<std::int64_t>();
+        return s;
+    }
+
     pqxx::work& tx_;
     std::unique_ptr<CheckinTx> checkins_;
+    std::optional<std::string> preloaded_user_;
+    std::optional<flows::Session> preloaded_;
 };
 
 class PgRepository final : public Repository {
@@ -196,6 +224,7 @@ public:
             }
             Decision d;
             TxConversationStore store(tx);
+            if (!h.event.user_id.empty()) store.preload(h.event.user_id, rows[0], 14);
             try {
                 d = handler(h.event, user, store);
             } catch (const StorageError&) {
@@ -213,11 +242,7 @@ public:
                 record_failure(h, max_attempts);
                 return h;
             }
-            if (!h.event.user_id.empty()) {
-                tx.exec_prepared(
-                    "touch_user", h.event.user_id, follow_state(d.follow), h.event.event_ts_ms, d.language
-                );
-            }
+
             // the reply first, then what did not fit in it, pushed in order
             // (a carried-over batch has no token of its own: it must be pushed)
             struct Batch {
@@ -244,7 +269,13 @@ public:
                 item.retry_key = o[0][1].c_str();
                 h.outbox.push_back(std::move(item));
             }
-            tx.exec_prepared("mark_processed", h.event.id);
+            if (!h.event.user_id.empty()) {
+                tx.exec_prepared(
+                    "finish_event", h.event.user_id, follow_state(d.follow), h.event.event_ts_ms, d.language, h.event.id
+                );
+            } else {
+                tx.exec_prepared("mark_processed", h.event.id);
+            }
             tx.commit();
             return h;
         });
@@ -293,10 +324,8 @@ public:
 
     void finish_outbox(std::int64_t id, const std::string& status, const std::string& error) override {
         guarded("recording a delivery", [&] {
-            pqxx::work tx(conn());
-            tx.exec_prepared("async_commit");
+            pqxx::nontransaction tx(conn());
             tx.exec_prepared("finish_outbox", id, status, error);
-            tx.commit();
             return 0;
         });
     }

@@ -47,11 +47,10 @@ storage::Decision EventHandler::decide(
     flows::StepContext context;
     if (user && !user->language.empty()) context.language = user->language;
     // The profile's language decides ja or en for everything we say from now on. It is asked at
-    // follow (when not known yet) and once for a user first seen without a follow (a friend from
-    // before sapo was deployed).
+    // follow only: this is an HTTP call inside the event's transaction, and a friend from before
+    // sapo was deployed can still pick English from the menu (the language flow).
     const bool ask_profile = inbound.source_type == "user" && !inbound.user_id.empty() && inbound.mode == "active" &&
-                             ((inbound.type == "follow" && (!user || user->language.empty())) ||
-                              (!user && inbound.type != "unfollow"));
+                             inbound.type == "follow" && (!user || user->language.empty());
     if (ask_profile) {
         if (auto profile = line_.get_profile(inbound.user_id)) {
             if (!profile->language.empty()) {

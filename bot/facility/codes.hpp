@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// @brief Check-in codes nobody can forge or guess: the facility id in Crockford base32 followed
-/// by 40 bits of HMAC-SHA256(key, id), e.g. "1Z" + "9K3M0QXA". Short enough for a small QR code
+/// by 8 characters of HMAC-SHA256(key, id) (about 38 bits; the first is always a digit), e.g.
+/// "1Z" + "9K3M0QXA". Short enough for a small QR code
 /// and for typing; case does not matter, and the letters I, L, O, U never occur (no 1/I or 0/O
 /// mix-ups). Also the day's employee keyword of a facility, made the same way.
 
@@ -28,12 +29,13 @@ public:
     /// The facility's employee keyword for `day` (Tokyo), e.g. "1Z-7KQ2MX": given by the manager
     /// to employees, it changes every day.
     std::string staff_keyword(std::int64_t facility_id, flows::CivilDate day) const;
-    /// The facility whose keyword this is, for `day` or the day before (a keyword handed out late
-    /// in the evening still works the next morning).
+    /// The facility whose keyword this is (with or without its dash), for `day` or the day before
+    /// (a keyword handed out late in the evening still works the next morning).
     std::optional<std::int64_t> facility_of_keyword(std::string_view keyword, flows::CivilDate day) const;
 
 private:
     std::string mac(std::string_view message, std::size_t chars) const;
+    std::string code_mac(std::int64_t facility_id) const;
 
     std::string key_;
 };

@@ -29,18 +29,16 @@ Variables checkin(const LinkMaker& links, const flows::Effect& e, dispatch::Effe
     if (clean(code).empty()) return {{"status", Value("no_code")}};
     auto id = links.codes().facility_of(code);
     if (!id) return {{"status", Value("bad_code")}};
-    auto& store = c.store.facilities();
-    auto f = store.facility(*id);
-    if (!f) return {{"status", Value("bad_code")}};  // a genuine code of a facility that never existed
-    Variables out{{"facility", Value(f->name)}, {"facility_id", Value(static_cast<double>(f->id))}};
-    if (f->status != "active") {
+    const auto at = c.event_ms > 0 ? c.event_ms : c.clock.now_ms();
+    auto r = c.store.facilities().check_in(
+        c.user_id, *id, at, std::chrono::duration_cast<std::chrono::milliseconds>(kRepeatWindow).count()
+    );
+    if (!r.facility) return {{"status", Value("bad_code")}};  // a genuine code of a facility that never existed
+    Variables out{{"facility", Value(r.facility->name)}, {"facility_id", Value(static_cast<double>(r.facility->id))}};
+    if (r.facility->status != "active") {
         out["status"] = Value("closed");
         return out;
     }
-    const auto at = c.event_ms > 0 ? c.event_ms : c.clock.now_ms();
-    auto r = store.record_checkin(
-        c.user_id, f->id, at, std::chrono::duration_cast<std::chrono::milliseconds>(kRepeatWindow).count()
-    );
     out["status"] = Value(r.recorded ? "ok" : "repeat");
     out["time"] = Value(flows::format_tokyo_time(r.at_ms, c.language));
     return out;
@@ -66,6 +64,8 @@ Variables register_facility(const LinkMaker& links, const flows::Effect& e, disp
         {"checkin_text", Value(l.checkin_text)},
         {"checkin_url", Value(l.checkin_url)},
         {"qr_png_url", Value(l.qr_png_url)},
+        // LINE shows image messages only from https addresses
+        {"qr_image", Value(l.qr_png_url.rfind("https://", 0) == 0 ? "yes" : "no")},
         {"poster_url", Value(l.poster_url)},
     };
 }
@@ -109,7 +109,7 @@ void add_facility_effects(dispatch::EffectRegistry& registry, const LinkMaker* l
     );
     registry.add(
         {"facility.register", "Registers a facility with the user as its manager.", {"name", "kind", "address", "phone"},
-         {"status", "facility_id", "name", "code", "checkin_text", "checkin_url", "qr_png_url", "poster_url"}},
+         {"status", "facility_id", "name", "code", "checkin_text", "checkin_url", "qr_png_url", "qr_image", "poster_url"}},
         [links](const flows::Effect& e, dispatch::EffectContext& c) { return register_facility(need(links), e, c); }
     );
     registry.add(

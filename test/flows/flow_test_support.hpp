@@ -76,7 +76,7 @@ inline const Registry& registry() {
             EffectSpec{"checkin.record", "", {"code"}, {"status", "facility", "facility_id", "time"}};
         reg.effects["facility.register"] = EffectSpec{
             "facility.register", "", {"name", "kind", "address", "phone"},
-            {"status", "facility_id", "name", "code", "checkin_text", "checkin_url", "qr_png_url", "poster_url"}};
+            {"status", "facility_id", "name", "code", "checkin_text", "checkin_url", "qr_png_url", "qr_image", "poster_url"}};
         reg.effects["facility.staff_keyword"] =
             EffectSpec{"facility.staff_keyword", "", {}, {"status", "facility", "keyword", "facilities"}};
         reg.effects["facility.join"] = EffectSpec{"facility.join", "", {"keyword"}, {"status", "facility"}};

@@ -67,7 +67,7 @@ sapo::flows::Registry registry() {
     r.effects.emplace("facility.register",
                       sapo::flows::EffectSpec{"facility.register", "", {"name", "kind", "address", "phone"},
                                               {"status", "facility_id", "name", "code", "checkin_text", "checkin_url",
-                                               "qr_png_url", "poster_url"}});
+                                               "qr_png_url", "qr_image", "poster_url"}});
     r.effects.emplace("facility.staff_keyword",
                       sapo::flows::EffectSpec{"facility.staff_keyword", "", {}, {"status", "facility", "keyword", "facilities"}});
     r.effects.emplace("facility.join", sapo::flows::EffectSpec{"facility.join", "", {"keyword"}, {"status", "facility"}});

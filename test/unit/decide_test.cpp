@@ -46,13 +46,16 @@ public:
         }
         return std::nullopt;
     }
-    sapo::storage::CheckinOutcome record_checkin(const std::string& user, std::int64_t facility_id, std::int64_t at,
-                                                 std::int64_t window) override {
-        for (const auto& [u, f, t] : checkins) {
-            if (u == user && f == facility_id && t > at - window && t <= at) return {false, t};
+    sapo::storage::CheckinOutcome check_in(const std::string& user, std::int64_t facility_id, std::int64_t at,
+                                           std::int64_t window) override {
+        auto f = facility(facility_id);
+        if (!f) return {};
+        if (f->status != "active") return {f, false, 0};
+        for (const auto& [u, id, t] : checkins) {
+            if (u == user && id == facility_id && t > at - window && t <= at) return {f, false, t};
         }
         checkins.emplace_back(user, facility_id, at);
-        return {true, at};
+        return {f, true, at};
     }
     sapo::storage::FacilityRecord create_facility(const sapo::storage::NewFacility& n) override {
         sapo::storage::FacilityRecord f;
