@@ -5,7 +5,9 @@
 #include <pqxx/pqxx>
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/checkin_tx.hpp"
@@ -44,6 +46,37 @@ void forget_checkin_partitions();
 
 /// The CheckinTx of one event's transaction.
 std::unique_ptr<CheckinTx> make_checkin_tx(pqxx::work& tx);
+
+/// One connection for callers that take turns (the operators' stores): opened on first use,
+/// dropped after any failure and reopened on the next call; each run() is one transaction.
+class SerialConnection {
+public:
+    explicit SerialConnection(std::string url) : url_(std::move(url)) {}
+
+    /// Runs `f` in a transaction and commits; libpqxx errors become StorageError.
+    template <class F>
+    auto run(const std::string& what, F&& f) -> decltype(f(std::declval<pqxx::work&>())) {
+        std::lock_guard lock(mutex_);
+        try {
+            if (!conn_ || !conn_->is_open()) conn_ = connect(url_);
+            pqxx::work tx(*conn_);
+            auto result = f(tx);
+            tx.commit();
+            return result;
+        } catch (const StorageError&) {
+            conn_.reset();
+            throw;
+        } catch (...) {
+            conn_.reset();
+            rethrow_as_storage_error(what);
+        }
+    }
+
+private:
+    std::string url_;
+    std::mutex mutex_;
+    std::unique_ptr<pqxx::connection> conn_;
+};
 
 /// A JSON array from already-serialised JSON values.
 std::string json_array(const std::vector<std::string>& values);

@@ -15,10 +15,10 @@ std::string audit_details(const FacilityRecord& f) {
 
 class PgFacilityStore final : public FacilityStore {
 public:
-    explicit PgFacilityStore(std::string url) : url_(std::move(url)) {}
+    explicit PgFacilityStore(std::string url) : db_(std::move(url)) {}
 
     FacilityRecord create(const NewFacility& f, const std::string& actor) override {
-        return run("creating a facility", [&](pqxx::work& tx) {
+        return db_.run("creating a facility", [&](pqxx::work& tx) {
             auto r = read(tx.exec_params(std::string("INSERT INTO facilities (name, kind, address, phone, manager_user_id) "
                                                      "VALUES ($1, $2, $3, $4, NULLIF($5, '')) RETURNING ") +
                                              pg::kFacilityColumns,
@@ -34,7 +34,7 @@ public:
     }
 
     std::optional<FacilityRecord> get(std::int64_t id) override {
-        return run("reading a facility", [&](pqxx::work& tx) -> std::optional<FacilityRecord> {
+        return db_.run("reading a facility", [&](pqxx::work& tx) -> std::optional<FacilityRecord> {
             auto rows = tx.exec_params(std::string("SELECT ") + pg::kFacilityColumns + " FROM facilities WHERE id = $1", id);
             if (rows.empty()) return std::nullopt;
             return read(rows[0]);
@@ -42,7 +42,7 @@ public:
     }
 
     std::vector<FacilityRecord> list() override {
-        return run("listing facilities", [&](pqxx::work& tx) {
+        return db_.run("listing facilities", [&](pqxx::work& tx) {
             std::vector<FacilityRecord> out;
             for (const auto& r : tx.exec(std::string("SELECT ") + pg::kFacilityColumns + " FROM facilities ORDER BY id")) {
                 out.push_back(read(r));
@@ -52,7 +52,7 @@ public:
     }
 
     std::optional<FacilityRecord> update(std::int64_t id, const FacilityPatch& p, const std::string& actor) override {
-        return run("changing a facility", [&](pqxx::work& tx) -> std::optional<FacilityRecord> {
+        return db_.run("changing a facility", [&](pqxx::work& tx) -> std::optional<FacilityRecord> {
             auto opt = [](const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; };
             auto rows = tx.exec_params(
                 std::string("UPDATE facilities SET name = coalesce($2, name), kind = coalesce($3, kind), "
@@ -75,7 +75,7 @@ public:
     }
 
     std::optional<FacilityRecord> close(std::int64_t id, const std::string& actor) override {
-        return run("closing a facility", [&](pqxx::work& tx) -> std::optional<FacilityRecord> {
+        return db_.run("closing a facility", [&](pqxx::work& tx) -> std::optional<FacilityRecord> {
             auto rows = tx.exec_params(
                 std::string("UPDATE facilities SET status = 'closed', closed_at = coalesce(closed_at, now()), "
                             "updated_at = now() WHERE id = $1 RETURNING ") +
@@ -90,7 +90,7 @@ public:
     }
 
     std::string secret(const std::string& name, const std::function<std::string()>& generate) override {
-        return run("reading a kept secret", [&](pqxx::work& tx) {
+        return db_.run("reading a kept secret", [&](pqxx::work& tx) {
             // ON CONFLICT keeps the first value when two instances start together
             tx.exec_params("INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", name,
                            generate());
@@ -99,7 +99,7 @@ public:
     }
 
     PurgeReport purge_checkins(std::int64_t cutoff_ms) override {
-        return run("purging check-ins", [&](pqxx::work& tx) {
+        return db_.run("purging check-ins", [&](pqxx::work& tx) {
             PurgeReport report;
             auto partitions = tx.exec(R"sql(
 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -128,7 +128,7 @@ WHERE i.inhparent = 'checkins'::regclass ORDER BY c.relname)sql");
     }
 
     void ensure_checkin_partitions(std::int64_t from_ms, std::int64_t to_ms) override {
-        run("making check-in partitions", [&](pqxx::work& tx) {
+        db_.run("making check-in partitions", [&](pqxx::work& tx) {
             tx.exec_params(R"sql(
 SELECT sapo_ensure_checkin_partition(g AT TIME ZONE 'UTC')
 FROM generate_series(date_trunc('month', to_timestamp($1 / 1000.0) AT TIME ZONE 'UTC'),
@@ -146,27 +146,7 @@ private:
                        action, "facility:" + std::to_string(f.id), audit_details(f));
     }
 
-    template <class F>
-    auto run(const std::string& what, F&& f) -> decltype(f(std::declval<pqxx::work&>())) {
-        std::lock_guard lock(mutex_);
-        try {
-            if (!conn_ || !conn_->is_open()) conn_ = pg::connect(url_);
-            pqxx::work tx(*conn_);
-            auto result = f(tx);
-            tx.commit();
-            return result;
-        } catch (const StorageError&) {
-            conn_.reset();
-            throw;
-        } catch (...) {
-            conn_.reset();
-            pg::rethrow_as_storage_error(what);
-        }
-    }
-
-    std::string url_;
-    std::mutex mutex_;
-    std::unique_ptr<pqxx::connection> conn_;
+    pg::SerialConnection db_;
 };
 
 }  // namespace

@@ -33,10 +33,10 @@ std::string details(const std::string& key, const std::string& value) {
 
 class PgFlowStore final : public FlowStore {
 public:
-    explicit PgFlowStore(std::string url) : url_(std::move(url)) {}
+    explicit PgFlowStore(std::string url) : db_(std::move(url)) {}
 
     std::vector<FlowSummary> list() override {
-        return run("listing flows", [&](pqxx::work& tx) {
+        return db_.run("listing flows", [&](pqxx::work& tx) {
             std::vector<FlowSummary> out;
             auto rows = tx.exec(R"sql(
 SELECT flow_id,
@@ -50,7 +50,7 @@ FROM flow_versions GROUP BY flow_id ORDER BY flow_id)sql");
     }
 
     std::optional<FlowVersionRecord> get(const std::string& id, std::optional<int> version) override {
-        return run("reading a flow", [&](pqxx::work& tx) -> std::optional<FlowVersionRecord> {
+        return db_.run("reading a flow", [&](pqxx::work& tx) -> std::optional<FlowVersionRecord> {
             auto rows = version ? tx.exec_params(std::string("SELECT ") + kColumns +
                                                      " FROM flow_versions WHERE flow_id = $1 AND version = $2",
                                                  id, *version)
@@ -63,7 +63,7 @@ FROM flow_versions GROUP BY flow_id ORDER BY flow_id)sql");
     }
 
     std::optional<FlowVersionRecord> draft(const std::string& id) override {
-        return run("reading a draft", [&](pqxx::work& tx) -> std::optional<FlowVersionRecord> {
+        return db_.run("reading a draft", [&](pqxx::work& tx) -> std::optional<FlowVersionRecord> {
             auto rows = tx.exec_params(
                 std::string("SELECT ") + kColumns + " FROM flow_versions WHERE flow_id = $1 AND status = 'draft'", id
             );
@@ -74,7 +74,7 @@ FROM flow_versions GROUP BY flow_id ORDER BY flow_id)sql");
 
     DraftResult put_draft(const std::string& id, const std::string& definition, const std::string& actor,
                           const std::string& action) override {
-        return run("saving a draft", [&](pqxx::work& tx) {
+        return db_.run("saving a draft", [&](pqxx::work& tx) {
             // one writer per flow at a time, so two drafts can't both take the next number
             tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('flow:' || $1, 0))", id);
             auto newest = tx.exec_params(
@@ -107,7 +107,7 @@ FROM flow_versions GROUP BY flow_id ORDER BY flow_id)sql");
     }
 
     bool publish(const std::string& id, int version, const std::string& definition, const std::string& actor) override {
-        return run("publishing a flow", [&](pqxx::work& tx) {
+        return db_.run("publishing a flow", [&](pqxx::work& tx) {
             auto r = tx.exec_params(
                 "UPDATE flow_versions SET status = 'published', published_by = $3, published_at = now(), updated_at = now() "
                 "WHERE flow_id = $1 AND version = $2 AND status = 'draft' AND definition = $4",
@@ -120,7 +120,7 @@ FROM flow_versions GROUP BY flow_id ORDER BY flow_id)sql");
     }
 
     bool seed(const std::string& id, const std::string& definition, const std::string& actor) override {
-        return run("installing a shipped flow", [&](pqxx::work& tx) {
+        return db_.run("installing a shipped flow", [&](pqxx::work& tx) {
             tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('flow:' || $1, 0))", id);
             auto any = tx.exec_params("SELECT 1 FROM flow_versions WHERE flow_id = $1 LIMIT 1", id);
             if (!any.empty()) return false;
@@ -135,7 +135,7 @@ FROM flow_versions GROUP BY flow_id ORDER BY flow_id)sql");
     }
 
     std::vector<std::string> flow_ids() override {
-        return run("listing flow ids", [&](pqxx::work& tx) {
+        return db_.run("listing flow ids", [&](pqxx::work& tx) {
             std::vector<std::string> out;
             for (const auto& r : tx.exec("SELECT DISTINCT flow_id FROM flow_versions ORDER BY 1")) out.emplace_back(r[0].c_str());
             return out;
@@ -144,7 +144,7 @@ FROM flow_versions GROUP BY flow_id ORDER BY flow_id)sql");
 
     void audit(const std::string& actor, const std::string& action, const std::string& subject,
                const std::string& details_json) override {
-        run("writing the audit log", [&](pqxx::work& tx) {
+        db_.run("writing the audit log", [&](pqxx::work& tx) {
             write_audit(tx, actor, action, subject, details_json);
             return 0;
         });
@@ -159,27 +159,7 @@ private:
         );
     }
 
-    template <class F>
-    auto run(const std::string& what, F&& f) -> decltype(f(std::declval<pqxx::work&>())) {
-        std::lock_guard lock(mutex_);
-        try {
-            if (!conn_ || !conn_->is_open()) conn_ = pg::connect(url_);
-            pqxx::work tx(*conn_);
-            auto result = f(tx);
-            tx.commit();
-            return result;
-        } catch (const StorageError&) {
-            conn_.reset();
-            throw;
-        } catch (...) {
-            conn_.reset();
-            pg::rethrow_as_storage_error(what);
-        }
-    }
-
-    std::string url_;
-    std::mutex mutex_;
-    std::unique_ptr<pqxx::connection> conn_;
+    pg::SerialConnection db_;
 };
 
 }  // namespace

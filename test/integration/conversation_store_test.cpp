@@ -132,7 +132,7 @@ TEST_CASE("conversation store: only published versions are run, newest first", "
     }, 3));
 }
 
-TEST_CASE("flow store: one draft per flow, replaced in place; identical documents write nothing", "[pg][storage]") {
+TEST_CASE("flow store: one draft per flow, replaced in place, and identical documents write nothing", "[pg][storage]") {
     if (!test::have_test_postgres()) return;
     test::TempDatabase db;
     storage::migrate(db.url());

@@ -116,7 +116,7 @@ TEST_CASE("fake line server: listens on an ephemeral loopback port", "[line]") {
     CHECK(a.base_url() == "http://127.0.0.1:" + std::to_string(a.port()));
 }
 
-TEST_CASE("fake line server: 401 without the right bearer token; every answer has a request id", "[line]") {
+TEST_CASE("fake line server: 401 without the right bearer token, and every answer has a request id", "[line]") {
     FakeLineServer fake("secret-token");
     const auto none = raw(fake, http::verb::post, FakeLineServer::kPushPath, push_body("[]"), {}, false);
     const auto wrong =

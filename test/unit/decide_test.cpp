@@ -285,7 +285,7 @@ TEST_CASE("decide: the welcome is Japanese for ja, without a profile and for unk
     }
 }
 
-TEST_CASE("decide: tapping a menu button enters that item; text picks it too", "[unit][dispatch]") {
+TEST_CASE("decide: tapping a menu button enters that item, and typing its label does too", "[unit][dispatch]") {
     Bench b;
     Decision welcome = b.decide(stored(follow_event()), std::nullopt);
     auto data = button_data(welcome.messages[1], "よくある質問");

@@ -109,7 +109,7 @@ TEST_CASE("event handler: another 400 from reply is not taken for a bad token", 
     CHECK(line.pushes.empty());
 }
 
-TEST_CASE("event handler: a token older than the limit is not tried; must-arrive pushes", "[unit][dispatch]") {
+TEST_CASE("event handler: a token older than the limit is not tried, must-arrive pushes", "[unit][dispatch]") {
     FakeClient line;
     auto item = outbox_item(true, kOld);
     auto out = deliver_outbox_item(line, item, kMaxAge);
