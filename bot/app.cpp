@@ -137,6 +137,7 @@ int serve(const Config& config) {
     dispatch::EventHandler handler(*line_client, catalog, effects, clock, dispatch::flow_globals(config));
     dispatch::DispatcherOptions dispatch_options;
     dispatch_options.workers = config.dispatch_workers;
+    dispatch_options.batch_size = config.dispatch_batch;
     dispatch_options.max_attempts = config.handler_max_attempts;
     dispatch_options.sweep_interval = config.sweep_interval;
     dispatch_options.outbox_reclaim_after = config.outbox_reclaim_after;

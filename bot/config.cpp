@@ -85,6 +85,8 @@ void apply(Config& c, const std::string& key, const std::string& name, const std
         c.max_batch_requests = static_cast<std::size_t>(parse_int(key, v, 1, 100000));
     } else if (name == "dispatch_workers") {
         c.dispatch_workers = static_cast<int>(parse_int(key, v, 1, 256));
+    } else if (name == "dispatch_batch") {
+        c.dispatch_batch = static_cast<int>(parse_int(key, v, 1, 1000));
     } else if (name == "handler_max_attempts") {
         c.handler_max_attempts = static_cast<int>(parse_int(key, v, 1, 100));
     } else if (name == "sweep_interval_ms") {
@@ -143,6 +145,7 @@ const std::map<std::string, std::string>& env_settings() {
         {"SAPO_IO_THREADS", "io_threads"},
         {"SAPO_DB_WRITERS", "db_writers"},
         {"SAPO_DISPATCH_WORKERS", "dispatch_workers"},
+        {"SAPO_DISPATCH_BATCH", "dispatch_batch"},
         {"SAPO_MAX_BODY_BYTES", "max_body_bytes"},
         {"SAPO_SWEEP_INTERVAL_MS", "sweep_interval_ms"},
         {"SAPO_OUTBOX_RECLAIM_MS", "outbox_reclaim_after_ms"},

@@ -44,6 +44,7 @@ struct Config {
 
     // dispatcher
     int dispatch_workers = 4;
+    int dispatch_batch = 32;  ///< keys a worker handles in one transaction
     int handler_max_attempts = 3;
     std::chrono::milliseconds sweep_interval{5000};
     /// An outbox row claimed longer ago than this belongs to a sender that died; resend it.

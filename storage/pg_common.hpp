@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -77,6 +78,10 @@ private:
     std::mutex mutex_;
     std::unique_ptr<pqxx::connection> conn_;
 };
+
+/// PostgreSQL array literals for a `$n::text[]` / `$n::bigint[]` parameter.
+std::string text_array(const std::vector<std::string>& values);
+std::string int_array(const std::vector<std::int64_t>& values);
 
 /// A JSON array from already-serialised JSON values.
 std::string json_array(const std::vector<std::string>& values);

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <set>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -36,6 +37,41 @@ LIMIT 1)sql"},
 INSERT INTO outbox (event_id, user_id, reply_token, messages, must_arrive, retry_key)
 VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), $4::json, $5, gen_random_uuid())
 RETURNING id, retry_key::text)sql"},
+    // the batch path: every key's lock in one statement, in one order (no deadlocks between
+    // workers), then the oldest pending event of each key
+    {"lock_keys", R"sql(
+SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
+FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS keys)sql"},
+    {"next_pending_batch", R"sql(
+SELECT DISTINCT ON (e.ordering_key)
+       e.id, e.webhook_event_id, e.ordering_key, e.event_type, e.mode, coalesce(e.user_id, ''),
+       coalesce(e.reply_token, ''), e.event_ts_ms, e.destination, e.raw::text, e.attempts,
+       u.user_id, u.follow_state, coalesce(u.language, ''),
+       s.flow_id, s.flow_version, s.node, s.waiting, s.variables::text, s.invalid_count,
+       coalesce(s.pending::text, 'null'), (extract(epoch FROM s.started_at) * 1000)::bigint,
+       (extract(epoch FROM s.updated_at) * 1000)::bigint, (extract(epoch FROM s.expires_at) * 1000)::bigint
+FROM webhook_events e LEFT JOIN users u ON u.user_id = e.user_id LEFT JOIN sessions s ON s.user_id = e.user_id
+WHERE e.ordering_key = ANY($1::text[]) AND e.status = 'pending'
+ORDER BY e.ordering_key, e.event_ts_ms, e.id)sql"},
+    // finish_event for a whole batch (distinct users)
+    {"finish_events", R"sql(
+WITH t AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS t(u, st, ts, lang)),
+touched AS (
+    INSERT INTO users (user_id, follow_state, followed_at, unfollowed_at, language)
+    SELECT u, CASE WHEN st = '' THEN 'unknown' ELSE st END,
+           CASE WHEN st = 'followed' THEN to_timestamp(ts / 1000.0) END,
+           CASE WHEN st = 'unfollowed' THEN to_timestamp(ts / 1000.0) END,
+           NULLIF(lang, '')
+    FROM t WHERE u <> ''
+    ON CONFLICT (user_id) DO UPDATE SET
+        follow_state  = CASE WHEN EXCLUDED.follow_state = 'unknown' THEN users.follow_state ELSE EXCLUDED.follow_state END,
+        followed_at   = coalesce(EXCLUDED.followed_at, users.followed_at),
+        unfollowed_at = coalesce(EXCLUDED.unfollowed_at, users.unfollowed_at),
+        language      = coalesce(EXCLUDED.language, users.language),
+        updated_at    = now()
+    RETURNING 1)
+UPDATE webhook_events SET status = 'processed', processed_at = clock_timestamp(), attempts = attempts + 1
+WHERE id = ANY($5::bigint[]))sql"},
     // touch_user and mark_processed in one statement (one round trip)
     {"finish_event", R"sql(
 WITH touched AS (
@@ -105,6 +141,13 @@ SELECT flow_id, max(version) FROM flow_versions WHERE status = 'published' GROUP
     // One statement in its own transaction (one round trip). The delivery status may be lost in
     // a crash without harm (the row is then reclaimed and its resend is idempotent), so that
     // transaction doesn't wait for the WAL flush: set_config(..., true) is local to it.
+    {"finish_outbox_many", R"sql(
+WITH async AS (SELECT set_config('synchronous_commit', 'off', true)),
+d AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS d(id, status, error))
+UPDATE outbox SET status = d.status, last_error = NULLIF(d.error, ''),
+                  sent_at = CASE WHEN d.status = 'sent' THEN now() END
+FROM async, d
+WHERE outbox.id = d.id)sql"},
     {"finish_outbox", R"sql(
 WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
 UPDATE outbox SET status = $2, last_error = NULLIF($3, ''),
@@ -243,32 +286,7 @@ public:
                 return h;
             }
 
-            // the reply first, then what did not fit in it, pushed in order
-            // (a carried-over batch has no token of its own: it must be pushed)
-            struct Batch {
-                std::vector<std::string> messages;
-                std::string reply_token;
-                bool must_arrive;
-            };
-            std::vector<Batch> batches;
-            if (!d.messages.empty()) batches.push_back({d.messages, d.reply_token, d.must_arrive});
-            for (auto& more : d.more) {
-                if (!more.empty()) batches.push_back({more, "", true});
-            }
-            for (auto& [messages, reply_token, must_arrive] : batches) {
-                auto o = tx.exec_prepared(
-                    "insert_outbox", h.event.id, d.push_to, reply_token, pg::json_array(messages), must_arrive
-                );
-                OutboxItem item;
-                item.id = o[0][0].as<std::int64_t>();
-                item.event_id = h.event.id;
-                item.user_id = d.push_to;
-                item.reply_token = reply_token;
-                item.messages = messages;
-                item.must_arrive = must_arrive;
-                item.retry_key = o[0][1].c_str();
-                h.outbox.push_back(std::move(item));
-            }
+            write_outbox(tx, h, d);
             if (!h.event.user_id.empty()) {
                 tx.exec_prepared(
                     "finish_event", h.event.user_id, follow_state(d.follow), h.event.event_ts_ms, d.language, h.event.id
@@ -279,6 +297,74 @@ public:
             tx.commit();
             return h;
         });
+    }
+
+    /// The decision's messages as outbox rows: the reply first, then what did not fit in it.
+    static void write_outbox(pqxx::work& tx, Handled& h, const Decision& d) {
+        // the reply first, then what did not fit in it, pushed in order
+        // (a carried-over batch has no token of its own: it must be pushed)
+        struct Batch {
+            std::vector<std::string> messages;
+            std::string reply_token;
+            bool must_arrive;
+        };
+        std::vector<Batch> batches;
+        if (!d.messages.empty()) batches.push_back({d.messages, d.reply_token, d.must_arrive});
+        for (auto& more : d.more) {
+            if (!more.empty()) batches.push_back({more, "", true});
+        }
+        for (auto& [messages, reply_token, must_arrive] : batches) {
+            auto o = tx.exec_prepared(
+                "insert_outbox", h.event.id, d.push_to, reply_token, pg::json_array(messages), must_arrive
+            );
+            OutboxItem item;
+            item.id = o[0][0].as<std::int64_t>();
+            item.event_id = h.event.id;
+            item.user_id = d.push_to;
+            item.reply_token = reply_token;
+            item.messages = messages;
+            item.must_arrive = must_arrive;
+            item.retry_key = o[0][1].c_str();
+            h.outbox.push_back(std::move(item));
+        }
+    }
+
+    std::vector<Handled> handle_batch(
+        const std::vector<std::string>& keys,
+        const Handler& handler,
+        int max_attempts
+    ) override {
+        if (keys.size() <= 1) {
+            std::vector<Handled> out;
+            if (!keys.empty()) {
+                if (auto h = handle_next(keys.front(), handler, max_attempts)) out.push_back(std::move(*h));
+            }
+            return out;
+        }
+        struct HandlerFailed {};
+        try {
+            return guarded("handling events", [&]() -> std::vector<Handled> {
+                try {
+                    return batch_in_one_transaction(keys, handler);
+                } catch (const StorageError&) {
+                    throw;
+                } catch (const pqxx::broken_connection&) {
+                    throw;
+                } catch (const pqxx::transaction_rollback&) {
+                    throw;
+                } catch (const std::exception&) {
+                    throw HandlerFailed{};  // the transaction is gone: nothing of the batch was kept
+                }
+            });
+        } catch (const HandlerFailed&) {
+            // One event's handler failed: handle the keys one by one, so that the failure is
+            // recorded against that event only and its neighbours go through.
+            std::vector<Handled> out;
+            for (const auto& key : keys) {
+                if (auto h = handle_next(key, handler, max_attempts)) out.push_back(std::move(*h));
+            }
+            return out;
+        }
     }
 
     std::vector<std::string> pending_keys(int limit) override {
@@ -322,6 +408,22 @@ public:
         });
     }
 
+    void finish_outbox_many(const std::vector<Delivery>& deliveries) override {
+        if (deliveries.empty()) return;
+        std::vector<std::int64_t> ids;
+        std::vector<std::string> statuses, errors;
+        for (const auto& d : deliveries) {
+            ids.push_back(d.id);
+            statuses.push_back(d.status);
+            errors.push_back(d.error);
+        }
+        guarded("recording deliveries", [&] {
+            pqxx::nontransaction tx(conn());
+            tx.exec_prepared("finish_outbox_many", pg::int_array(ids), pg::text_array(statuses), pg::text_array(errors));
+            return 0;
+        });
+    }
+
     void finish_outbox(std::int64_t id, const std::string& status, const std::string& error) override {
         guarded("recording a delivery", [&] {
             pqxx::nontransaction tx(conn());
@@ -331,6 +433,53 @@ public:
     }
 
 private:
+    /// handle_batch's transaction; a handler's exception propagates (and aborts it).
+    std::vector<Handled> batch_in_one_transaction(const std::vector<std::string>& keys, const Handler& handler) {
+        pqxx::work tx(conn());
+        const auto array = pg::text_array(keys);
+        tx.exec_prepared("lock_keys", array);
+        auto rows = tx.exec_prepared("next_pending_batch", array);
+        std::vector<Handled> out;
+        std::vector<std::string> users, states, languages;
+        std::vector<std::int64_t> times, ids;
+        std::set<std::string> seen_users;
+        bool distinct_users = true;
+        for (const auto& row : rows) {
+            Handled h;
+            h.event = to_event(row);
+            std::optional<UserRecord> user;
+            if (!row[11].is_null()) user = UserRecord{row[11].c_str(), row[12].c_str(), row[13].c_str()};
+            TxConversationStore store(tx);
+            if (!h.event.user_id.empty()) store.preload(h.event.user_id, row, 14);
+            Decision d = handler(h.event, user, store);
+            write_outbox(tx, h, d);
+            users.push_back(h.event.user_id);
+            states.emplace_back(follow_state(d.follow));
+            times.push_back(h.event.event_ts_ms);
+            languages.push_back(d.language);
+            ids.push_back(h.event.id);
+            if (!h.event.user_id.empty() && !seen_users.insert(h.event.user_id).second) distinct_users = false;
+            out.push_back(std::move(h));
+        }
+        if (distinct_users) {
+            if (!ids.empty()) {
+                tx.exec_prepared("finish_events", pg::text_array(users), pg::text_array(states), pg::int_array(times),
+                                 pg::text_array(languages), pg::int_array(ids));
+            }
+        } else {
+            // a user in two keys (group events): one row at a time
+            for (std::size_t i = 0; i < ids.size(); ++i) {
+                if (users[i].empty()) {
+                    tx.exec_prepared("mark_processed", ids[i]);
+                } else {
+                    tx.exec_prepared("finish_event", users[i], states[i], times[i], languages[i], ids[i]);
+                }
+            }
+        }
+        tx.commit();
+        return out;
+    }
+
     pqxx::connection& conn() {
         if (!conn_ || !conn_->is_open()) {
             conn_.reset();

@@ -42,6 +42,17 @@ public:
         int max_attempts
     ) = 0;
 
+    /// The oldest pending event of each of `keys` (distinct), all in ONE transaction: one commit
+    /// for many users is what lets the dispatcher keep up with a rush of check-ins. The keys are
+    /// locked in one sorted order, so workers can't deadlock. If any handler throws, nothing of
+    /// the batch is kept and the keys are handled one by one with handle_next, so the failure is
+    /// recorded against its own event only. Returns one Handled per key that had an event.
+    virtual std::vector<Handled> handle_batch(
+        const std::vector<std::string>& keys,
+        const Handler& handler,
+        int max_attempts
+    ) = 0;
+
     /// Keys with pending events (crash recovery and the periodic sweep).
     virtual std::vector<std::string> pending_keys(int limit) = 0;
 
@@ -51,6 +62,14 @@ public:
     /// Deletes sessions that expired more than a day ago (the day keeps the "your conversation
     /// timed out" note possible for a user who comes back). Returns how many.
     virtual int purge_expired_sessions(int limit) = 0;
+
+    struct Delivery {
+        std::int64_t id = 0;
+        std::string status;
+        std::string error;
+    };
+    /// finish_outbox for many rows in one statement.
+    virtual void finish_outbox_many(const std::vector<Delivery>& deliveries) = 0;
 
     /// Records the delivery outcome: "sent", "failed" or "expired".
     virtual void finish_outbox(std::int64_t id, const std::string& status, const std::string& error) = 0;

@@ -80,69 +80,90 @@ struct Dispatcher::Impl {
         flows::normalize("ア");
         auto repo = make_repository();
         for (;;) {
-            std::string key;
+            std::vector<std::string> keys;
             {
                 std::unique_lock lock(q.mutex);
                 q.cv.wait(lock, [&] { return stopping || !q.keys.empty(); });
                 if (q.keys.empty()) return;  // stopping and drained
-                key = std::move(q.keys.front());
-                q.keys.pop_front();
-                // Removed before handling: a notification arriving meanwhile queues the key again,
-                // so an event committed after our last look is never left behind.
-                q.queued.erase(key);
+                // Several keys at once: their events are handled in one transaction.
+                while (!q.keys.empty() && keys.size() < static_cast<std::size_t>(options.batch_size)) {
+                    keys.push_back(std::move(q.keys.front()));
+                    q.keys.pop_front();
+                    // Removed before handling: a notification arriving meanwhile queues the key
+                    // again, so an event committed after our last look is never left behind.
+                    q.queued.erase(keys.back());
+                }
             }
-            depth--;
-            drain_key(*repo, key);
+            depth -= keys.size();
+            drain_keys(*repo, std::move(keys));
         }
     }
 
-    /// Handles the key's pending events oldest first until none is left.
-    void drain_key(storage::Repository& repo, const std::string& key) {
-        for (;;) {
+    /// Handles the keys' pending events, oldest first within each key, until none is left.
+    void drain_keys(storage::Repository& repo, std::vector<std::string> keys) {
+        while (!keys.empty()) {
             auto started = std::chrono::steady_clock::now();
-            std::optional<storage::Handled> h;
+            std::vector<storage::Handled> handled;
             try {
-                h = repo.handle_next(
-                    key,
+                handled = repo.handle_batch(
+                    keys,
                     [&](const storage::StoredEvent& e, const std::optional<storage::UserRecord>& u,
                         storage::ConversationStore& store) { return handler.decide(e, u, store); },
                     options.max_attempts
                 );
             } catch (const storage::StorageError& e) {
-                // The sweeper brings the key back once the database answers again.
-                log::warn("event handling deferred", {{"key_hash", std::to_string(std::hash<std::string>{}(key))}, {"error", e.what()}});
-                handled_counter("deferred").inc();
+                // The sweeper brings the keys back once the database answers again.
+                log::warn("event handling deferred", {{"keys", std::to_string(keys.size())}, {"error", e.what()}});
+                handled_counter("deferred").inc(keys.size());
                 std::this_thread::sleep_for(std::chrono::milliseconds(200));
                 return;
             }
-            if (!h) return;
-            if (h->failed) {
-                handled_counter(h->gave_up ? "failed" : "retry").inc();
-                log::warn(
-                    h->gave_up ? "event failed, giving up" : "event handler failed, will retry",
-                    {{"event_id", h->event.webhook_event_id},
-                     {"type", h->event.event_type},
-                     {"attempt", std::to_string(h->event.attempts + 1)},
-                     {"error", h->error}}
-                );
-                if (!h->gave_up) {
-                    std::this_thread::sleep_for(std::chrono::milliseconds(50 * (h->event.attempts + 1)));
+            // a key that had an event may have more
+            std::vector<std::string> again;
+            std::vector<storage::Repository::Delivery> deliveries;  // recorded together, after the sends
+            int retry_attempt = 0;
+            for (auto& h : handled) {
+                again.push_back(h.event.ordering_key);
+                if (h.failed) {
+                    handled_counter(h.gave_up ? "failed" : "retry").inc();
+                    log::warn(
+                        h.gave_up ? "event failed, giving up" : "event handler failed, will retry",
+                        {{"event_id", h.event.webhook_event_id},
+                         {"type", h.event.event_type},
+                         {"attempt", std::to_string(h.event.attempts + 1)},
+                         {"error", h.error}}
+                    );
+                    if (!h.gave_up) retry_attempt = std::max(retry_attempt, h.event.attempts + 1);
+                    continue;
                 }
-                continue;
-            }
-            handled_counter("processed").inc();
-            log::debug("event processed", {{"event_id", h->event.webhook_event_id}, {"type", h->event.event_type}});
-            // What did not fit in the reply follows it, and only if the reply went out: a
-            // continuation without its beginning would confuse more than it helps.
-            bool delivered = true;
-            for (const auto& item : h->outbox) {
-                if (delivered) {
-                    delivered = deliver(repo, item);
-                } else {
-                    finish(repo, item.id, "expired", "the messages before it were not delivered");
+                handled_counter("processed").inc();
+                log::debug("event processed", {{"event_id", h.event.webhook_event_id}, {"type", h.event.event_type}});
+                // What did not fit in the reply follows it, and only if the reply went out: a
+                // continuation without its beginning would confuse more than it helps.
+                bool delivered = true;
+                for (const auto& item : h.outbox) {
+                    if (delivered) {
+                        auto outcome = deliver_outbox_item(line, item, options.reply_token_max_age);
+                        delivered = outcome.status == "sent";
+                        deliveries.push_back({item.id, outcome.status, outcome.error});
+                    } else {
+                        deliveries.push_back({item.id, "expired", "the messages before it were not delivered"});
+                    }
                 }
             }
-            latency.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            try {
+                repo.finish_outbox_many(deliveries);
+            } catch (const storage::StorageError& e) {
+                // Left 'sending': reclaimed later, and a repeated push carries the same retry key.
+                log::warn("could not record deliveries", {{"count", std::to_string(deliveries.size())}, {"error", e.what()}});
+            }
+            if (!handled.empty()) {
+                auto each = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() /
+                            static_cast<double>(handled.size());
+                for (std::size_t i = 0; i < handled.size(); ++i) latency.observe(each);
+            }
+            if (retry_attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50 * retry_attempt));
+            keys = std::move(again);
         }
     }
 

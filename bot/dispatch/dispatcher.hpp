@@ -18,6 +18,8 @@ namespace sapo::dispatch {
 
 struct DispatcherOptions {
     int workers = 4;
+    /// Keys a worker takes at once; their events are handled in one transaction.
+    int batch_size = 32;
     int max_attempts = 3;  ///< handler attempts before an event is marked failed
     std::chrono::milliseconds sweep_interval{5000};
     /// An outbox row claimed longer ago than this is taken to belong to a dead sender.

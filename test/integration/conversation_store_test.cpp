@@ -2,6 +2,7 @@
 // (storage::FlowStore) against a real PostgreSQL.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <future>
 
 #include "storage/event_writer.hpp"
@@ -172,4 +173,75 @@ INSERT INTO sessions (user_id, flow_id, flow_version, node, waiting, started_at,
     CHECK(repo->purge_expired_sessions(100) == 1);
     CHECK(query_value(db.url(), "SELECT string_agg(user_id, ',' ORDER BY user_id) FROM sessions") == "Ulive,Urecent");
     CHECK(repo->purge_expired_sessions(100) == 0);
+}
+
+TEST_CASE("repository: a batch handles the oldest event of each key in one transaction", "[pg][storage]") {
+    if (!test::have_test_postgres()) return;
+    test::TempDatabase db;
+    storage::migrate(db.url());
+    auto writer = storage::make_pg_event_writer({db.url(), 1, 8});
+    // three users, two events each, stored out of order
+    store_event(*writer, "A2", "Ua", 2000);
+    store_event(*writer, "A1", "Ua", 1000);
+    store_event(*writer, "B1", "Ub", 1500);
+    store_event(*writer, "B2", "Ub", 2500);
+    store_event(*writer, "C1", "Uc", 500);
+    store_event(*writer, "C2", "Uc", 700);
+    auto repo = storage::make_pg_repository(db.url());
+    std::vector<std::string> seen;
+    auto record = [&](const storage::StoredEvent& e, const std::optional<storage::UserRecord>&, storage::ConversationStore&) {
+        seen.push_back(e.webhook_event_id);
+        storage::Decision d;
+        d.messages = {R"({"type":"text","text":"ok"})"};
+        d.reply_token = "rt-" + e.webhook_event_id;
+        d.push_to = e.user_id;
+        return d;
+    };
+    auto first = repo->handle_batch({"Ua", "Ub", "Uc"}, record, 3);
+    REQUIRE(first.size() == 3);
+    std::sort(seen.begin(), seen.end());
+    CHECK(seen == std::vector<std::string>{"A1", "B1", "C1"});  // the oldest of each key only
+    for (const auto& h : first) CHECK(h.outbox.size() == 1);
+    CHECK(query_value(db.url(), "SELECT string_agg(webhook_event_id, ',' ORDER BY webhook_event_id) FROM webhook_events "
+                                "WHERE status = 'processed'") == "A1,B1,C1");
+    CHECK(query_value(db.url(), "SELECT count(*) FROM users") == "3");
+    seen.clear();
+    auto second = repo->handle_batch({"Ua", "Ub", "Uc"}, record, 3);
+    CHECK(second.size() == 3);
+    CHECK(repo->handle_batch({"Ua", "Ub", "Uc"}, record, 3).empty());
+    CHECK(query_value(db.url(), "SELECT count(*) FROM outbox") == "6");
+}
+
+TEST_CASE("repository: one failing handler in a batch fails only its own event", "[pg][storage]") {
+    if (!test::have_test_postgres()) return;
+    test::TempDatabase db;
+    storage::migrate(db.url());
+    auto writer = storage::make_pg_event_writer({db.url(), 1, 8});
+    store_event(*writer, "OK1", "Uok1", 1000);
+    store_event(*writer, "BAD", "Ubad", 1000);
+    store_event(*writer, "OK2", "Uok2", 1000);
+    auto repo = storage::make_pg_repository(db.url());
+    auto handler = [](const storage::StoredEvent& e, const std::optional<storage::UserRecord>&,
+                      storage::ConversationStore& store) -> storage::Decision {
+        // writes first, so a lost transaction would show
+        store.set_language(e.user_id, "en");
+        if (e.webhook_event_id == "BAD") throw std::runtime_error("broken on purpose");
+        return {};
+    };
+    auto handled = repo->handle_batch({"Uok1", "Ubad", "Uok2"}, handler, 3);
+    REQUIRE(handled.size() == 3);
+    int failed = 0;
+    for (const auto& h : handled) {
+        if (h.failed) {
+            ++failed;
+            CHECK(h.event.webhook_event_id == "BAD");
+            CHECK(h.error == "broken on purpose");
+        }
+    }
+    CHECK(failed == 1);
+    CHECK(query_value(db.url(), "SELECT string_agg(webhook_event_id || ':' || status || ':' || attempts, ',' "
+                                "ORDER BY webhook_event_id) FROM webhook_events") == "BAD:pending:1,OK1:processed:1,OK2:processed:1");
+    // the failing event's write was rolled back, its neighbours' kept
+    CHECK(query_value(db.url(), "SELECT string_agg(user_id, ',' ORDER BY user_id) FROM users WHERE language = 'en'") ==
+          "Uok1,Uok2");
 }
