@@ -21,7 +21,8 @@
 
 #include "bot/facility/codes.hpp"
 #include "flows/tokyo_time.hpp"
-#include "test/integration/service_fixture.hpp"
+#include "test/integration/line_replies.hpp"
+#include "test/support/qr_decode.hpp"
 
 using namespace sapo;
 using namespace sapo::test;
@@ -98,91 +99,10 @@ rapidjson::Document json(const std::string& text) {
     return doc;
 }
 
-std::string str(const rapidjson::Value& v, const char* key) {
-    if (!v.IsObject()) return "";
-    auto it = v.FindMember(key);
-    return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
 
 bool is_null(const rapidjson::Value& v, const char* key) {
     auto it = v.FindMember(key);
     return it != v.MemberEnd() && it->value.IsNull();
-}
-
-struct Button {
-    std::string type;
-    std::string label;
-    std::string data;
-};
-
-struct Message {
-    std::string type;
-    std::string text;
-    std::string original_url;  ///< image messages
-    std::string preview_url;
-    std::vector<Button> buttons;
-};
-
-struct Reply {
-    std::vector<Message> messages;
-    std::string raw;
-};
-
-Reply parse_reply(const line::RecordedRequest& r) {
-    Reply out;
-    out.raw = r.body;
-    auto d = json(r.body);
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("messages") || !d["messages"].IsArray()) return out;
-    for (const auto& m : d["messages"].GetArray()) {
-        Message msg;
-        msg.type = str(m, "type");
-        msg.text = str(m, "text");
-        msg.original_url = str(m, "originalContentUrl");
-        msg.preview_url = str(m, "previewImageUrl");
-        if (m.IsObject() && m.HasMember("quickReply")) {
-            for (const auto& item : m["quickReply"]["items"].GetArray()) {
-                const auto& a = item["action"];
-                msg.buttons.push_back({str(a, "type"), str(a, "label"), str(a, "data")});
-            }
-        }
-        out.messages.push_back(std::move(msg));
-    }
-    return out;
-}
-
-std::string postback_event(const std::string& user_id, const std::string& event_id, const std::string& reply_token,
-                           long long ts, const std::string& data) {
-    return R"({"type":"postback","mode":"active","timestamp":)" + std::to_string(ts) +
-           R"(,"source":{"type":"user","userId":")" + user_id + R"("},"replyToken":")" + reply_token +
-           R"(","webhookEventId":")" + event_id + R"(","deliveryContext":{"isRedelivery":false},"postback":{"data":")" +
-           data + R"("}})";
-}
-
-bool have_zbarimg() { return std::system("command -v zbarimg >/dev/null 2>&1") == 0; }
-
-/// What zbarimg reads from `png` (--raw, without the trailing newline); nullopt when it finds none.
-std::optional<std::string> zbar_decode(const std::string& png) {
-    std::random_device rd;
-    const auto path = std::filesystem::temp_directory_path() /
-                      ("sapo-checkin-qr-" + std::to_string(::getpid()) + "-" + std::to_string(rd()) + ".png");
-    {
-        std::ofstream f(path, std::ios::binary);
-        f.write(png.data(), static_cast<std::streamsize>(png.size()));
-        REQUIRE(f.good());
-    }
-    // -Sbinary: the bytes as encoded, without zbar's guess at their character set
-    const std::string cmd = "zbarimg --raw -q -Sbinary '" + path.string() + "' 2>/dev/null";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    std::array<char, 4096> chunk{};
-    std::size_t n = 0;
-    while ((n = std::fread(chunk.data(), 1, chunk.size(), p)) > 0) out.append(chunk.data(), n);
-    const int status = ::pclose(p);
-    std::filesystem::remove(path);
-    if (status != 0) return std::nullopt;
-    if (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
 }
 
 std::map<std::string, std::string> checkin_env(bool with_basic_id = true, bool with_public_base = true) {
@@ -227,32 +147,8 @@ struct CheckinService {
 
     /// Posts one event (signed) with its own reply token; returns the reply LINE accepted for it.
     Reply send(const std::string& event_json, const std::string& token) {
-        line.add_reply_token(token);
         ++sent;
-        auto r = post_webhook(sapo.port(), callback_body(event_json), kSecret);
-        REQUIRE(r.status == 200);
-        const std::string needle = "\"replyToken\":\"" + token + "\"";
-        bool answered = line.wait_for(
-            [&](const std::vector<line::RecordedRequest>& all) {
-                for (const auto& q : all) {
-                    if (q.path == line::FakeLineServer::kReplyPath && q.accepted() && q.body.find(needle) != std::string::npos) {
-                        return true;
-                    }
-                }
-                return false;
-            },
-            seconds(10)
-        );
-        INFO("sapo log:\n" << sapo.log());
-        REQUIRE(answered);
-        std::vector<line::RecordedRequest> with_token;
-        for (const auto& q : line.requests(line::FakeLineServer::kReplyPath)) {
-            if (q.body.find(needle) != std::string::npos) with_token.push_back(q);
-        }
-        REQUIRE(with_token.size() == 1);
-        auto reply = parse_reply(with_token.front());
-        REQUIRE_FALSE(reply.messages.empty());
-        return reply;
+        return exchange(line, sapo, event_json, token);
     }
 
     Reply text(const std::string& user_id, long long ts, const std::string& t) {

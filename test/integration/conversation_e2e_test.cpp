@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "test/integration/service_fixture.hpp"
+#include "test/integration/line_replies.hpp"
 
 using namespace sapo;
 using namespace sapo::test;
@@ -18,69 +18,6 @@ using std::chrono::seconds;
 namespace {
 
 constexpr const char* kAdminToken = "conversation-admin-token";
-
-struct Button {
-    std::string type;  ///< "postback" or "message"
-    std::string label;
-    std::string data;
-    std::string display_text;
-};
-
-struct Message {
-    std::string type;
-    std::string text;
-    std::vector<Button> buttons;
-};
-
-struct Reply {
-    std::string token;
-    std::vector<Message> messages;
-    std::string raw;
-
-    /// All message texts joined, for "contains" checks.
-    std::string all_text() const {
-        std::string out;
-        for (const auto& m : messages) out += m.text + "\n";
-        return out;
-    }
-};
-
-std::string str(const rapidjson::Value& v, const char* key) {
-    if (!v.IsObject()) return "";
-    auto it = v.FindMember(key);
-    return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
-
-Reply parse_reply(const line::RecordedRequest& r) {
-    Reply out;
-    out.raw = r.body;
-    rapidjson::Document d;
-    d.Parse(r.body.c_str());
-    if (d.HasParseError() || !d.IsObject()) return out;
-    out.token = str(d, "replyToken");
-    if (!d.HasMember("messages") || !d["messages"].IsArray()) return out;
-    for (const auto& m : d["messages"].GetArray()) {
-        Message msg;
-        msg.type = str(m, "type");
-        msg.text = str(m, "text");
-        if (m.HasMember("quickReply")) {
-            for (const auto& item : m["quickReply"]["items"].GetArray()) {
-                const auto& a = item["action"];
-                msg.buttons.push_back({str(a, "type"), str(a, "label"), str(a, "data"), str(a, "displayText")});
-            }
-        }
-        out.messages.push_back(std::move(msg));
-    }
-    return out;
-}
-
-std::string postback_event(const std::string& user_id, const std::string& event_id, const std::string& reply_token,
-                           long long ts, const std::string& data) {
-    return R"({"type":"postback","mode":"active","timestamp":)" + std::to_string(ts) +
-           R"(,"source":{"type":"user","userId":")" + user_id + R"("},"replyToken":")" + reply_token +
-           R"(","webhookEventId":")" + event_id + R"(","deliveryContext":{"isRedelivery":false},"postback":{"data":")" +
-           data + R"("}})";
-}
 
 std::string read_source_file(const std::string& relative) {
     std::ifstream in(std::string(SAPO_SOURCE_DIR) + "/" + relative, std::ios::binary);
@@ -116,33 +53,8 @@ struct ConversationService {
     /// Posts one event (signed) with a fresh reply token and returns the reply LINE accepted for
     /// exactly that token.
     Reply send(const std::string& event_json, const std::string& token) {
-        line.add_reply_token(token);
         ++sent;
-        auto r = post_webhook(sapo.port(), callback_body(event_json), kSecret);
-        REQUIRE(r.status == 200);
-        const std::string needle = "\"replyToken\":\"" + token + "\"";
-        bool answered = line.wait_for(
-            [&](const std::vector<line::RecordedRequest>& all) {
-                for (const auto& q : all) {
-                    if (q.path == line::FakeLineServer::kReplyPath && q.accepted() && q.body.find(needle) != std::string::npos) {
-                        return true;
-                    }
-                }
-                return false;
-            },
-            seconds(10)
-        );
-        INFO("sapo log:\n" << sapo.log());
-        REQUIRE(answered);
-        std::vector<line::RecordedRequest> with_token;
-        for (const auto& q : line.requests(line::FakeLineServer::kReplyPath)) {
-            if (q.body.find(needle) != std::string::npos) with_token.push_back(q);
-        }
-        REQUIRE(with_token.size() == 1);
-        auto reply = parse_reply(with_token.front());
-        CHECK(reply.token == token);
-        REQUIRE_FALSE(reply.messages.empty());
-        return reply;
+        return exchange(line, sapo, event_json, token);
     }
 
     Reply follow(const std::string& user_id, const std::string& event_id, const std::string& token) {

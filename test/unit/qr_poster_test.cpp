@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test/support/qr_decode.hpp"
+
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -22,6 +24,8 @@ using sapo::facility::poster_html;
 using sapo::facility::PosterInfo;
 using sapo::facility::qr_png;
 using sapo::facility::qr_svg;
+using sapo::test::have_zbarimg;
+using sapo::test::zbar_decode;
 
 const std::string kCheckinUrl =
     "https://line.me/R/oaMessage/@123abcde/?%E3%83%81%E3%82%A7%E3%83%83%E3%82%AF%E3%82%A4%E3%83%B3%20AB12CDEF34";
@@ -69,33 +73,6 @@ std::size_t count(const std::string& hay, const std::string& needle) {
     return n;
 }
 
-bool have_zbarimg() { return std::system("command -v zbarimg >/dev/null 2>&1") == 0; }
-
-/// What zbarimg reads from `png` (its --raw output without the trailing newline), nullopt when
-/// it finds no code.
-std::optional<std::string> zbar_decode(const std::string& png) {
-    std::random_device rd;
-    const auto path = std::filesystem::temp_directory_path() /
-                      ("sapo-qr-" + std::to_string(::getpid()) + "-" + std::to_string(rd()) + ".png");
-    {
-        std::ofstream f(path, std::ios::binary);
-        f.write(png.data(), static_cast<std::streamsize>(png.size()));
-        REQUIRE(f.good());
-    }
-    // -Sbinary: print the bytes as encoded, without zbar's guess at their character set.
-    const std::string cmd = "zbarimg --raw -q -Sbinary '" + path.string() + "' 2>/dev/null";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    std::string out;
-    std::array<char, 4096> chunk{};
-    std::size_t n = 0;
-    while ((n = std::fread(chunk.data(), 1, chunk.size(), p)) > 0) out.append(chunk.data(), n);
-    const int status = ::pclose(p);
-    std::filesystem::remove(path);
-    if (status != 0) return std::nullopt;
-    if (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
-}
 
 }  // namespace
 
