@@ -14,6 +14,9 @@
 #include "bot/facility/codes.hpp"
 #include "bot/facility/links.hpp"
 #include "bot/http/facility_pages.hpp"
+#include "bot/http/admin_notifications.hpp"
+#include "bot/notify/fanout_runner.hpp"
+#include "bot/notify/service.hpp"
 #include "bot/random.hpp"
 #include "bot/emulator/emulator.hpp"
 #include "bot/emulator/local_channel.hpp"
@@ -27,6 +30,8 @@
 #include "storage/errors.hpp"
 #include "storage/event_writer.hpp"
 #include "storage/facility_store.hpp"
+#include "storage/fanout_store.hpp"
+#include "storage/notification_store.hpp"
 #include "storage/flow_store.hpp"
 #include "storage/migrations.hpp"
 #include "storage/repository.hpp"
@@ -182,13 +187,32 @@ int serve(const Config& config) {
         log::info("local mode: admin API token generated", {{"SAPO_ADMIN_TOKEN", admin_token}});
     }
     http::AdminFacilities admin_facilities(*facility_store, links, !basic_id.empty());
-    http::AdminEndpoints admin(admin_token, *flow_store, effects, [&catalog] { catalog.invalidate(); }, &admin_facilities);
+    // Notifications: drafted and approved through the admin API (or sapo notify), sent by the
+    // job runner, which any number of instances run side by side.
+    notify::FanoutOptions fanout_options;
+    fanout_options.workers = config.fanout_workers;
+    fanout_options.rate_per_s = config.fanout_rate_per_s;
+    fanout_options.poll_interval = config.fanout_poll_interval;
+    fanout_options.max_attempts = config.fanout_max_attempts;
+    fanout_options.retry_base = config.fanout_retry_base;
+    notify::FanoutRunner fanout(
+        fanout_options, [&config] { return storage::make_pg_fanout_store(config.database_url); }, *line_client
+    );
+    auto notification_store = storage::make_pg_notification_store(config.database_url);
+    notify::NotificationService notifications(
+        *notification_store, *facility_store, clock,
+        {config.notify_two_person_rule, {config.checkin_retention_days, config.call_center_phone}}
+    );
+    http::AdminNotifications admin_notifications(notifications, [&fanout] { fanout.wake(); });
+    http::AdminEndpoints admin(admin_token, *flow_store, effects, [&catalog] { catalog.invalidate(); }, &admin_facilities,
+                               &admin_notifications);
     http::FacilityPages facility_pages(*facility_store, links);
     http::Server server(
         ioc, endpoint, http::make_router(webhook, *health, dev.get(), &admin, &facility_pages), server_options
     );
 
     dispatcher.start();
+    fanout.start();
     server.start();
     const auto listening = config.listen_host + ":" + std::to_string(server.local_endpoint().port());
     if (config.public_base_url.empty()) links.set_base_url("http://" + listening);
@@ -245,6 +269,7 @@ int serve(const Config& config) {
     for (auto& t : io_threads) t.join();
 
     maintenance.stop();
+    fanout.stop();       // each runner finishes and records the batch it is sending
     writer->stop();      // commits what was queued
     dispatcher.stop();   // handles what was queued
     health->stop();

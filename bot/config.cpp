@@ -125,6 +125,19 @@ void apply(Config& c, const std::string& key, const std::string& name, const std
         c.checkin_retention_days = static_cast<int>(parse_int(key, v, 1, 3650));
     } else if (name == "maintenance_interval_ms") {
         c.maintenance_interval = milliseconds(parse_int(key, v, 1000, 86400000));
+    } else if (name == "fanout_workers") {
+        c.fanout_workers = static_cast<int>(parse_int(key, v, 1, 64));
+    } else if (name == "fanout_rate_per_s") {
+        c.fanout_rate_per_s = static_cast<double>(parse_int(key, v, 1, 1000000));
+    } else if (name == "fanout_poll_interval_ms") {
+        c.fanout_poll_interval = milliseconds(parse_int(key, v, 10, 600000));
+    } else if (name == "fanout_max_attempts") {
+        c.fanout_max_attempts = static_cast<int>(parse_int(key, v, 1, 100));
+    } else if (name == "fanout_retry_base_ms") {
+        c.fanout_retry_base = milliseconds(parse_int(key, v, 1, 3600000));
+    } else if (name == "notify_two_person_rule") {
+        if (v != "0" && v != "1") throw ConfigError(key, "must be 1 (an operator other than the drafter approves) or 0");
+        c.notify_two_person_rule = v == "1";
     } else if (name == "log_level") {
         static const std::set<std::string> levels{"debug", "info", "warn", "error"};
         if (!levels.count(v)) throw ConfigError(key, "must be one of debug, info, warn, error");
@@ -155,6 +168,12 @@ const std::map<std::string, std::string>& env_settings() {
         {"SAPO_PUBLIC_BASE_URL", "public_base_url"},
         {"SAPO_CHECKIN_RETENTION_DAYS", "checkin_retention_days"},
         {"SAPO_MAINTENANCE_INTERVAL_MS", "maintenance_interval_ms"},
+        {"SAPO_FANOUT_WORKERS", "fanout_workers"},
+        {"SAPO_FANOUT_RATE", "fanout_rate_per_s"},
+        {"SAPO_FANOUT_POLL_MS", "fanout_poll_interval_ms"},
+        {"SAPO_FANOUT_MAX_ATTEMPTS", "fanout_max_attempts"},
+        {"SAPO_FANOUT_RETRY_BASE_MS", "fanout_retry_base_ms"},
+        {"SAPO_NOTIFY_TWO_PERSON_RULE", "notify_two_person_rule"},
     };
     return m;
 }

@@ -74,6 +74,14 @@ struct Config {
     int checkin_retention_days = 31;
     std::chrono::milliseconds maintenance_interval{3600000};  ///< purge and partition upkeep
 
+    // Notification fan-out (bot/notify)
+    int fanout_workers = 2;              ///< runner threads, each with its own connection
+    double fanout_rate_per_s = 100;      ///< multicasts per second per instance: leaves LINE's rate to replies
+    std::chrono::milliseconds fanout_poll_interval{1000};  ///< idle runners look for approved work this often
+    int fanout_max_attempts = 10;        ///< sends of one batch before it is marked failed
+    std::chrono::milliseconds fanout_retry_base{2000};     ///< wait before a batch's next send; doubles
+    bool notify_two_person_rule = true;  ///< the approver must not be the operator who drafted it
+
     std::string log_level = "info";
     std::string config_path;  ///< the file that was read, empty for defaults only
 

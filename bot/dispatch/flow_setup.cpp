@@ -19,6 +19,7 @@ flows::Registry make_flow_registry(const EffectRegistry& effects, std::vector<st
     flows::Registry r;
     r.effects = effects.specs();
     for (const auto& file : assets::shipped_templates()) {
+        if (file.path.find('/') != std::string::npos) continue;  // notifications/: not flow messages
         std::vector<std::string> problems;
         auto t = flows::load_template(file.content, problems);
         if (!t) throw std::runtime_error("templates/" + file.path + ": " + (problems.empty() ? "unreadable" : problems.front()));

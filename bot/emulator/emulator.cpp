@@ -262,9 +262,31 @@ line::Result Emulator::push(
 
 std::vector<line::Result> Emulator::multicast(
     const std::vector<std::string>& to,
-    const std::vector<std::string>& messages
+    const std::vector<std::string>& messages,
+    const std::string& retry_key
 ) {
     std::vector<line::Result> results;
+    std::string key = retry_key;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    if (!key.empty() && (!line::is_uuid(key) || to.size() > line::kMulticastChunk)) {
+        count("multicast", 400);
+        results.push_back(error_result(line::ApiError{400, "The value of the X-Line-Retry-Key header is invalid", {}}));
+        return results;
+    }
+    if (!key.empty()) {
+        std::lock_guard lock(impl_->mutex);
+        impl_->sweep_keys(impl_->clock.now_ms());
+        if (impl_->keys.count(key) != 0) {
+            count("multicast", 409);
+            line::Result r = result_of(409, "{\"message\":\"The retry key is already accepted\"}");
+            r.ok = true;  // as HttpClient treats it: the earlier call went through
+            r.error.clear();
+            results.push_back(r);
+            return results;
+        }
+    }
     if (to.empty()) {
         count("multicast", 400);
         results.push_back(error_result(line::invalid_body({{"Size must be between 1 and 500", "to"}})));
@@ -298,6 +320,10 @@ std::vector<line::Result> Emulator::multicast(
         for (std::size_t i = start; i < end; ++i) {
             UserState* u = impl_->find(to[i]);
             if (u->user.followed) impl_->store_all(*u, "multicast", messages, now);
+        }
+        if (!key.empty()) {
+            impl_->keys[key] = RetryKey{now, sent_messages(messages.size())};
+            impl_->key_order.push_back(key);
         }
         count("multicast", 200);
         results.push_back(result_of(200, "{}"));

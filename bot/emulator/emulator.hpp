@@ -54,9 +54,11 @@ public:
         const std::vector<std::string>& messages,
         const std::string& retry_key = ""
     ) override;
+    /// With a `retry_key` (one call of <= 500): a key already accepted answers 409, as LINE does.
     std::vector<line::Result> multicast(
         const std::vector<std::string>& to,
-        const std::vector<std::string>& messages
+        const std::vector<std::string>& messages,
+        const std::string& retry_key = ""
     ) override;
     std::optional<line::Profile> get_profile(const std::string& user_id) override;
     line::Result show_loading(const std::string& user_id, int seconds) override;

@@ -1,5 +1,7 @@
 #include "bot/http/admin_endpoints.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <openssl/crypto.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -102,18 +104,24 @@ bool AdminEndpoints::handle(const Request& req, const std::string& path, const R
         respond(message(req, 400, "the X-Operator header must be UTF-8 text"));
         return true;
     }
-    try {
-        respond(route(req, path));
-    } catch (const storage::StorageError& e) {
-        log::warn("admin API: database error", {{"path", path}, {"error", e.what()}});
-        respond(message(req, 503, "the database is not available; try again"));
-    } catch (const std::exception& e) {
-        // never out of here: an exception on an I/O thread would end the service
-        log::error("admin API: unexpected error", {{"path", path}, {"error", e.what()}});
-        respond(message(req, 500, "internal error; nothing was changed"));
-    }
+    // Off the I/O thread: an approval freezing 100,000 recipients takes a second or two, and the
+    // webhook must not wait behind it. One thread keeps operators' actions in arrival order.
+    boost::asio::post(worker_, [this, req, path, respond] {
+        try {
+            respond(route(req, path));
+        } catch (const storage::StorageError& e) {
+            log::warn("admin API: database error", {{"path", path}, {"error", e.what()}});
+            respond(message(req, 503, "the database is not available; try again"));
+        } catch (const std::exception& e) {
+            // never out of here: an exception on the worker would end the service
+            log::error("admin API: unexpected error", {{"path", path}, {"error", e.what()}});
+            respond(message(req, 500, "internal error; nothing was changed"));
+        }
+    });
     return true;
 }
+
+AdminEndpoints::~AdminEndpoints() { worker_.join(); }
 
 Response AdminEndpoints::route(const Request& req, const std::string& path) {
     const auto method = req.method();
@@ -121,6 +129,10 @@ Response AdminEndpoints::route(const Request& req, const std::string& path) {
     if (facilities_ && (rest == "facilities" || rest.rfind("facilities/", 0) == 0)) {
         return facilities_->handle(req, rest.substr(10), *operator_name(req));
     }
+    if (notifications_ && (rest == "notifications" || rest.rfind("notifications/", 0) == 0)) {
+        return notifications_->handle(req, rest.substr(13), *operator_name(req));
+    }
+    if (notifications_ && rest == "notification-templates") return notifications_->templates(req);
     if (rest == "flows") {
         if (method != bhttp::verb::get) return not_allowed(req, "GET");
         return list_flows(req);

@@ -1,19 +1,20 @@
 #pragma once
 /// @file
 /// @brief The operators' admin API (/admin/api/...), behind a bearer token (SAPO_ADMIN_TOKEN):
-/// flows (list, read and replace the draft, validate, publish) and facilities. Every change is written
+/// flows (list, read and replace the draft, validate, publish), facilities and notifications. Every change is written
 /// to the audit log with the operator's name (X-Operator header until accounts exist).
 ///
-/// The handlers call PostgreSQL on the I/O thread that received the request (one connection,
-/// one call at a time): operator actions are rare and take milliseconds, but while one runs that
-/// I/O thread serves nothing else. Moving them to their own thread is the next step if admin
-/// traffic grows.
+/// The handlers run on the endpoints' own worker thread, one request at a time, never on an I/O
+/// thread: an approval that freezes 100,000 recipients must not hold up the webhook.
 
 #include <functional>
 #include <string>
 
 #include "bot/dispatch/effects.hpp"
+#include <boost/asio/thread_pool.hpp>
+
 #include "bot/http/admin_facilities.hpp"
+#include "bot/http/admin_notifications.hpp"
 #include "bot/http/server.hpp"
 #include "storage/flow_store.hpp"
 
@@ -23,13 +24,22 @@ class AdminEndpoints {
 public:
     /// `on_publish` runs after a flow is published (the dispatcher's catalog re-reads versions).
     /// `facilities` (null: none) serves /admin/api/facilities.
+    /// `notifications` (null: none) serves /admin/api/notifications and notification-templates.
     AdminEndpoints(std::string token, storage::FlowStore& flows, const dispatch::EffectRegistry& effects,
-                   std::function<void()> on_publish, AdminFacilities* facilities = nullptr)
+                   std::function<void()> on_publish, AdminFacilities* facilities = nullptr,
+                   AdminNotifications* notifications = nullptr)
         : token_(std::move(token)),
           flows_(flows),
           effects_(effects),
           on_publish_(std::move(on_publish)),
-          facilities_(facilities) {}
+          facilities_(facilities),
+          notifications_(notifications) {}
+
+    /// Waits for the requests already taken to be answered.
+    ~AdminEndpoints();
+
+    AdminEndpoints(const AdminEndpoints&) = delete;
+    AdminEndpoints& operator=(const AdminEndpoints&) = delete;
 
     /// True when the path is under /admin/api/ (then `respond` has been called).
     bool handle(const Request& req, const std::string& path, const Respond& respond);
@@ -47,6 +57,8 @@ private:
     const dispatch::EffectRegistry& effects_;
     std::function<void()> on_publish_;
     AdminFacilities* facilities_;
+    AdminNotifications* notifications_;
+    boost::asio::thread_pool worker_{1};
 };
 
 }  // namespace sapo::http

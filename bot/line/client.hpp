@@ -44,10 +44,12 @@ public:
     ) = 0;
 
     /// POST /v2/bot/message/multicast, split into calls of at most 500 recipients, each with its
-    /// own retry key. One Result per call, in order.
+    /// own retry key. One Result per call, in order. A caller that must survive a restart (a
+    /// notification batch) gives its persisted `retry_key` for a single call of <= 500.
     virtual std::vector<Result> multicast(
         const std::vector<std::string>& to,
-        const std::vector<std::string>& messages
+        const std::vector<std::string>& messages,
+        const std::string& retry_key = ""
     ) = 0;
 
     /// GET /v2/bot/profile/{userId}; nullopt when LINE has no profile for us (404) or fails.

@@ -868,11 +868,15 @@ Result HttpClient::push(
 
 std::vector<Result> HttpClient::multicast(
     const std::vector<std::string>& to,
-    const std::vector<std::string>& messages
+    const std::vector<std::string>& messages,
+    const std::string& retry_key
 ) {
     std::vector<Result> results;
     std::string error;
-    if (!valid_messages(messages, error)) {
+    if (!valid_messages(messages, error)) error = error;
+    else if (!retry_key.empty() && !is_uuid(retry_key)) error = "retry key is not a UUID";
+    else if (!retry_key.empty() && to.size() > kMulticastChunk) error = "a retry key covers one multicast of at most 500";
+    if (!error.empty()) {
         results.push_back(failed(error));
         return results;
     }
@@ -888,7 +892,8 @@ std::vector<Result> HttpClient::multicast(
         write_messages(w, messages);
         w.EndObject();
         results.push_back(impl_->execute(
-            {Endpoint::multicast, http::verb::post, "/v2/bot/message/multicast", buf.GetString(), make_retry_key()}
+            {Endpoint::multicast, http::verb::post, "/v2/bot/message/multicast", buf.GetString(),
+             retry_key.empty() ? make_retry_key() : retry_key}
         ));
     }
     return results;

@@ -68,7 +68,8 @@ public:
 
     std::vector<Result> multicast(
         const std::vector<std::string>& to,
-        const std::vector<std::string>& messages
+        const std::vector<std::string>& messages,
+        const std::string& retry_key = ""
     ) override;
 
     std::optional<Profile> get_profile(const std::string& user_id) override;

@@ -67,7 +67,8 @@ public:
 
     std::vector<sapo::line::Result> multicast(
         const std::vector<std::string>&,
-        const std::vector<std::string>&
+        const std::vector<std::string>&,
+        const std::string&
     ) override {
         ++other_calls;
         return {ok()};
