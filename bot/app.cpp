@@ -75,9 +75,10 @@ int purge(const Config& config) {
     auto store = storage::make_pg_facility_store(config.database_url);
     auto r = dispatch::run_maintenance(*store, clock, config.checkin_retention_days);
     std::printf(
-        "check-ins older than %d days removed: %d monthly partitions dropped (%lld rows), %lld rows deleted\n",
+        "check-ins older than %d days removed: %d monthly partitions dropped (%lld rows), %lld rows deleted; "
+        "%lld notification recipients deleted\n",
         config.checkin_retention_days, r.purge.partitions_dropped, static_cast<long long>(r.purge.rows_in_dropped),
-        static_cast<long long>(r.purge.rows_deleted)
+        static_cast<long long>(r.purge.rows_deleted), static_cast<long long>(r.purge.recipients_deleted)
     );
     return 0;
 }
@@ -133,7 +134,8 @@ int serve(const Config& config) {
     facility::LinkMaker links(codes, basic_id, config.public_base_url);
 
     // Conversations: shipped flows go into a fresh database; operators' versions are never touched.
-    auto effects = dispatch::all_effects(&links);
+    const notify::DraftSettings draft_settings{config.checkin_retention_days, config.call_center_phone};
+    auto effects = dispatch::all_effects(&links, &draft_settings);
     auto flow_store = storage::make_pg_flow_store(config.database_url);
     for (const auto& id : dispatch::seed_shipped_flows(*flow_store, effects)) {
         log::info("installed a shipped flow", {{"flow", id}, {"version", "1"}});
@@ -201,7 +203,7 @@ int serve(const Config& config) {
     auto notification_store = storage::make_pg_notification_store(config.database_url);
     notify::NotificationService notifications(
         *notification_store, *facility_store, clock,
-        {config.notify_two_person_rule, {config.checkin_retention_days, config.call_center_phone}}
+        {config.notify_two_person_rule, draft_settings}
     );
     http::AdminNotifications admin_notifications(notifications, [&fanout] { fanout.wake(); });
     http::AdminEndpoints admin(admin_token, *flow_store, effects, [&catalog] { catalog.invalidate(); }, &admin_facilities,

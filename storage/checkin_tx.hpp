@@ -1,7 +1,7 @@
 #pragma once
 /// @file
 /// @brief Facility data an effect may read and write inside its event's transaction (check-in,
-/// a manager registering a facility, employees joining).
+/// a manager registering a facility, employees joining, staff asking for a notification).
 
 #include <cstdint>
 #include <optional>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/facility_records.hpp"
+#include "storage/notification_records.hpp"
 
 namespace sapo::storage {
 
@@ -31,6 +32,12 @@ public:
     virtual std::string staff_role(std::int64_t facility_id, const std::string& user_id) = 0;
     /// Active facilities the user manages, newest first.
     virtual std::vector<FacilityRecord> managed_by(const std::string& user_id) = 0;
+    /// Active facilities the user is staff of (manager or employee), newest first.
+    virtual std::vector<FacilityRecord> staff_of(const std::string& user_id) = 0;
+
+    /// Drafts a notification a facility's staff asked for in LINE (audited as n.requested_by);
+    /// operators approve it. Returns its id.
+    virtual std::int64_t request_notification(const NewNotification& n) = 0;
 };
 
 }  // namespace sapo::storage

@@ -44,6 +44,9 @@ struct PurgeReport {
     int partitions_dropped = 0;
     std::int64_t rows_in_dropped = 0;
     std::int64_t rows_deleted = 0;  ///< from the partition the cutoff falls in
+    /// Who was told of a notification whose window is older than the cutoff: the same personal
+    /// data (who was where) as the check-ins it came from. Counts stay on the batches.
+    std::int64_t recipients_deleted = 0;
 };
 
 }  // namespace sapo::storage

@@ -37,6 +37,10 @@ const std::vector<Statement>& checkin_statements() {
             std::string("SELECT ") + kFacilityColumns +
             " FROM facilities f WHERE status = 'active' AND id IN "
             "(SELECT facility_id FROM facility_staff WHERE user_id = $1 AND role = 'manager') ORDER BY id DESC";
+        static const std::string staff_of =
+            std::string("SELECT ") + kFacilityColumns +
+            " FROM facilities f WHERE status = 'active' AND id IN "
+            "(SELECT facility_id FROM facility_staff WHERE user_id = $1) ORDER BY id DESC";
         static const std::string check_in = std::string(R"sql(
 WITH f AS (SELECT * FROM facilities WHERE id = $2),
      r AS (SELECT max(checked_in_at) AS at FROM checkins
@@ -63,6 +67,7 @@ ON CONFLICT (facility_id, user_id) DO UPDATE
 SET role = CASE WHEN facility_staff.role = 'manager' THEN 'manager' ELSE EXCLUDED.role END)sql"},
             {"staff_role", "SELECT role FROM facility_staff WHERE facility_id = $1 AND user_id = $2"},
             {"managed_by", managed_by.c_str()},
+            {"staff_of", staff_of.c_str()},
         };
     }();
     return all;
@@ -160,6 +165,14 @@ public:
         for (const auto& r : tx_.exec_prepared("managed_by", user_id)) out.push_back(read_facility(r));
         return out;
     }
+
+    std::vector<FacilityRecord> staff_of(const std::string& user_id) override {
+        std::vector<FacilityRecord> out;
+        for (const auto& r : tx_.exec_prepared("staff_of", user_id)) out.push_back(read_facility(r));
+        return out;
+    }
+
+    std::int64_t request_notification(const NewNotification& n) override { return insert_notification(tx_, n); }
 
 private:
     pqxx::work& tx_;

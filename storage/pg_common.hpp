@@ -45,6 +45,9 @@ const std::vector<Statement>& checkin_statements();
 /// month checks again.
 void forget_checkin_partitions();
 
+/// Inserts a draft notification and its audit entry; returns its id.
+std::int64_t insert_notification(pqxx::work& tx, const NewNotification& n);
+
 /// The CheckinTx of one event's transaction.
 std::unique_ptr<CheckinTx> make_checkin_tx(pqxx::work& tx);
 

@@ -123,6 +123,13 @@ WHERE i.inhparent = 'checkins'::regclass ORDER BY c.relname)sql");
             }
             report.rows_deleted =
                 tx.exec_params("DELETE FROM checkins WHERE checked_in_at < to_timestamp($1 / 1000.0)", cutoff_ms).affected_rows();
+            // a notification still being sent keeps its recipients until it is finished
+            report.recipients_deleted =
+                tx.exec_params("DELETE FROM notification_recipients r USING notifications n "
+                               "WHERE r.notification_id = n.id AND n.window_end < to_timestamp($1 / 1000.0) "
+                               "AND n.status IN ('done', 'failed', 'cancelled')",
+                               cutoff_ms)
+                    .affected_rows();
             return report;
         });
     }

@@ -70,6 +70,30 @@ void audit(pqxx::work& tx, const std::string& actor, const std::string& action, 
                    "notification:" + std::to_string(id), details);
 }
 
+}  // namespace
+
+namespace pg {
+
+std::int64_t insert_notification(pqxx::work& tx, const NewNotification& n) {
+    const char* user = n.requested_by_user ? n.requested_by_user->c_str() : nullptr;
+    auto id = tx.exec_params("INSERT INTO notifications (facility_id, window_date, window_from, window_to, window_start, "
+                             "window_end, template_id, params, text_ja, text_en, requested_by, requested_by_user) "
+                             "VALUES ($1, $2::date, $3, $4, to_timestamp($5 / 1000.0), to_timestamp($6 / 1000.0), $7, "
+                             "$8::jsonb, $9, $10, $11, $12) RETURNING id",
+                             n.facility_id, n.window_date, n.window_from, n.window_to, n.start_ms, n.end_ms, n.template_id,
+                             n.params_json, n.text_ja, n.text_en, n.requested_by, user)[0][0]
+                  .as<std::int64_t>();
+    audit(tx, n.requested_by, "notification.create", id,
+          "{\"facility_id\":" + std::to_string(n.facility_id) + ",\"date\":\"" + n.window_date + "\",\"from\":\"" +
+              n.window_from + "\",\"to\":\"" + n.window_to + "\",\"template\":\"" + flows::json_escape(n.template_id) +
+              "\"}");
+    return id;
+}
+
+}  // namespace pg
+
+namespace {
+
 class PgNotificationStore final : public NotificationStore {
 public:
     explicit PgNotificationStore(std::string url) : db_(std::move(url)) {}
@@ -83,19 +107,7 @@ public:
 
     NotificationRecord create(const NewNotification& n) override {
         return db_.run("drafting a notification", [&](pqxx::work& tx) {
-            const char* user = n.requested_by_user ? n.requested_by_user->c_str() : nullptr;
-            auto id = tx.exec_params(
-                           "INSERT INTO notifications (facility_id, window_date, window_from, window_to, window_start, "
-                           "window_end, template_id, params, text_ja, text_en, requested_by, requested_by_user) "
-                           "VALUES ($1, $2::date, $3, $4, to_timestamp($5 / 1000.0), to_timestamp($6 / 1000.0), $7, "
-                           "$8::jsonb, $9, $10, $11, $12) RETURNING id",
-                           n.facility_id, n.window_date, n.window_from, n.window_to, n.start_ms, n.end_ms, n.template_id,
-                           n.params_json, n.text_ja, n.text_en, n.requested_by, user)[0][0]
-                          .as<std::int64_t>();
-            audit(tx, n.requested_by, "notification.create", id,
-                  "{\"facility_id\":" + std::to_string(n.facility_id) + ",\"date\":\"" + n.window_date +
-                      "\",\"from\":\"" + n.window_from + "\",\"to\":\"" + n.window_to + "\",\"template\":\"" +
-                      flows::json_escape(n.template_id) + "\"}");
+            const auto id = pg::insert_notification(tx, n);
             return one(tx, id).value();
         });
     }
@@ -125,6 +137,8 @@ public:
             if (rows.empty()) return ApproveOutcome::not_found;
             if (std::string(rows[0][0].c_str()) != "draft") return ApproveOutcome::not_draft;
             if (two_person && same_operator(approver, rows[0][1].c_str())) return ApproveOutcome::same_operator;
+            // the DISTINCT and the numbering sort up to ~100,000 ids: in memory, not on disk
+            tx.exec("SET LOCAL work_mem = '64MB'");
             // Freeze the window as stored, so the frozen set is the one the draft counted. Each
             // language's recipients are numbered, 500 to a batch, batches numbered across languages
             // (a multicast carries one text, so a batch has one language).

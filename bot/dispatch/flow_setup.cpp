@@ -4,14 +4,16 @@
 
 #include "bot/assets.hpp"
 #include "bot/facility/effects.hpp"
+#include "bot/notify/effects.hpp"
 #include "bot/log.hpp"
 #include "flows/loader.hpp"
 
 namespace sapo::dispatch {
 
-EffectRegistry all_effects(const facility::LinkMaker* links) {
+EffectRegistry all_effects(const facility::LinkMaker* links, const notify::DraftSettings* notifications) {
     auto r = builtin_effects();
     facility::add_facility_effects(r, links);
+    notify::add_notification_effects(r, notifications);
     return r;
 }
 

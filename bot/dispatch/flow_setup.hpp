@@ -9,15 +9,17 @@
 #include "bot/config.hpp"
 #include "bot/dispatch/effects.hpp"
 #include "bot/facility/links.hpp"
+#include "bot/notify/draft.hpp"
 #include "flows/loader.hpp"
 #include "flows/model.hpp"
 #include "storage/flow_store.hpp"
 
 namespace sapo::dispatch {
 
-/// Every effect this sapo has: builtin_effects() and the facility effects. `links` may be null
-/// where effects are only validated or printed (sapo flows validate, simulate).
-EffectRegistry all_effects(const facility::LinkMaker* links);
+/// Every effect this sapo has: builtin_effects(), the facility and the notification effects.
+/// `links` and `notifications` may be null where effects are only validated or printed (sapo
+/// flows validate, simulate).
+EffectRegistry all_effects(const facility::LinkMaker* links, const notify::DraftSettings* notifications = nullptr);
 
 /// Effects from `effects`, the shipped templates, the settings as globals; goto targets checked
 /// against `flow_ids` (empty: not checked). Throws when a shipped template does not load.

@@ -17,7 +17,8 @@ MaintenanceReport run_maintenance(storage::FacilityStore& store, const Clock& cl
         {{"retention_days", std::to_string(retention_days)},
          {"partitions_dropped", std::to_string(r.purge.partitions_dropped)},
          {"rows_in_dropped_partitions", std::to_string(r.purge.rows_in_dropped)},
-         {"rows_deleted", std::to_string(r.purge.rows_deleted)}}
+         {"rows_deleted", std::to_string(r.purge.rows_deleted)},
+         {"notification_recipients_deleted", std::to_string(r.purge.recipients_deleted)}}
     );
     return r;
 }

@@ -73,16 +73,19 @@ std::optional<Window> check_window(const std::string& date, const std::string& f
     w.end_ms = midnight + to_min * 60'000LL;
     if (w.start_ms > now_ms) {
         problems.push_back({"from", "the window starts in the future (now is " + flows::format_tokyo_time(now_ms, "en") +
-                                        " in Tokyo): nobody can have checked in yet"});
+                                        " in Tokyo): nobody can have checked in yet",
+                            "future"});
     } else if (w.end_ms > now_ms) {
         problems.push_back({"to", "the window has not ended yet (now is " + flows::format_tokyo_time(now_ms, "en") +
-                                      " in Tokyo): set to to a time that has passed, so that everyone in it is told"});
+                                      " in Tokyo): set to to a time that has passed, so that everyone in it is told",
+                            "not_ended"});
     }
     const std::int64_t oldest = now_ms - static_cast<std::int64_t>(retention_days) * kDayMs;
     if (w.start_ms < oldest) {
         problems.push_back({"date", "check-ins are kept for " + std::to_string(retention_days) +
                                         " days: the window must start after " + tokyo_date_text(oldest) + " " +
-                                        hh_mm(flows::tokyo_minute_of_day(oldest)) + " (Asia/Tokyo)"});
+                                        hh_mm(flows::tokyo_minute_of_day(oldest)) + " (Asia/Tokyo)",
+                            "too_old"});
     }
     if (problems.size() != before) return std::nullopt;
     return w;

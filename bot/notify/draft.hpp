@@ -31,6 +31,9 @@ struct DraftRequest {
 struct DraftProblem {
     std::string field;
     std::string message;
+    /// For the window: "future", "not_ended" or "too_old" (a LINE flow words these for the
+    /// manager); empty otherwise.
+    std::string code = {};
 };
 
 struct DraftSettings {

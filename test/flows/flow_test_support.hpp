@@ -80,6 +80,11 @@ inline const Registry& registry() {
         reg.effects["facility.staff_keyword"] =
             EffectSpec{"facility.staff_keyword", "", {}, {"status", "facility", "keyword", "facilities"}};
         reg.effects["facility.join"] = EffectSpec{"facility.join", "", {"keyword"}, {"status", "facility"}};
+        // the notification effects as bot/notify/effects.cpp declares them
+        reg.effects["notification.staff_facility"] =
+            EffectSpec{"notification.staff_facility", "", {}, {"status", "facility", "facility_id", "role"}};
+        reg.effects["notification.request"] = EffectSpec{
+            "notification.request", "", {"date", "from_hour", "to_hour", "template"}, {"status", "notification_id"}};
         std::vector<std::string> problems;
         auto t = load_template(kCallCenterTemplate, problems);
         if (t) reg.templates[t->id] = *t;

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "flows/loader.hpp"
+#include "test/flows/flow_test_support.hpp"
 
 namespace {
 
@@ -62,15 +63,7 @@ sapo::flows::Registry registry() {
     auto t = sapo::flows::load_template(read(kRoot + "/templates/call_center.json"), problems);
     REQUIRE(t);
     r.templates.emplace(t->id, *t);
-    r.effects.emplace("user.set_language", sapo::flows::EffectSpec{"user.set_language", "", {"language"}, {"language"}});
-    r.effects.emplace("checkin.record", sapo::flows::EffectSpec{"checkin.record", "", {"code"}, {"status", "facility", "facility_id", "time"}});
-    r.effects.emplace("facility.register",
-                      sapo::flows::EffectSpec{"facility.register", "", {"name", "kind", "address", "phone"},
-                                              {"status", "facility_id", "name", "code", "checkin_text", "checkin_url",
-                                               "qr_png_url", "qr_image", "poster_url"}});
-    r.effects.emplace("facility.staff_keyword",
-                      sapo::flows::EffectSpec{"facility.staff_keyword", "", {}, {"status", "facility", "keyword", "facilities"}});
-    r.effects.emplace("facility.join", sapo::flows::EffectSpec{"facility.join", "", {"keyword"}, {"status", "facility"}});
+    r.effects = flowtest::registry().effects;  // the effects as the bot declares them
     auto qr = sapo::flows::load_template(read(kRoot + "/templates/facility_qr.json"), problems);
     REQUIRE(qr);
     r.templates.emplace(qr->id, *qr);

@@ -246,6 +246,23 @@ TEST_CASE("checkin purge: `sapo purge` applies SAPO_CHECKIN_RETENTION_DAYS, prin
     store->ensure_checkin_partitions(times.front(), now);
     for (std::size_t i = 0; i < times.size(); ++i) insert_checkin(db.url(), "U" + std::to_string(i), 1, times[i]);
 
+    // Who was told of a notification is as personal as the check-ins it came from: recipients of
+    // a finished notification whose window ended before the cutoff go (2 of them); those of a
+    // recent one, and of an old one still being sent, stay.
+    exec_sql(db.url(), "INSERT INTO facilities (id, name, kind) VALUES (1, 'f', 'その他')");
+    auto notification = [&](int id, const char* status, long long window_end_ms) {
+        const std::string end = "to_timestamp(" + std::to_string(window_end_ms) + " / 1000.0)";
+        exec_sql(db.url(), "INSERT INTO notifications (id, facility_id, window_date, window_from, window_to, window_start, "
+                           "window_end, template_id, text_ja, text_en, status, requested_by) VALUES (" +
+                               std::to_string(id) + ", 1, '2026-01-01', '12:00', '14:00', " + end + " - interval '2 hours', " +
+                               end + ", 'tokyo_1', 'ja', 'en', '" + status + "', 'admin:a')");
+        exec_sql(db.url(), "INSERT INTO notification_recipients (notification_id, user_id, language, batch_no) VALUES (" +
+                               std::to_string(id) + ", 'Ua', 'ja', 0), (" + std::to_string(id) + ", 'Ub', 'en', 1)");
+    };
+    notification(1, "done", cutoff - 3600'000);
+    notification(2, "sending", cutoff - 3600'000);
+    notification(3, "done", cutoff + 3600'000);
+
     // what should go: partitions that end by the cutoff, then the older rows of the rest
     std::set<std::string> dropped;
     long long rows_in_dropped = 0, rows_deleted = 0;
@@ -281,7 +298,9 @@ TEST_CASE("checkin purge: `sapo purge` applies SAPO_CHECKIN_RETENTION_DAYS, prin
     CHECK(r.code == 0);
     CHECK(r.out == "check-ins older than " + std::to_string(days) + " days removed: " + std::to_string(old_partitions) +
                        " monthly partitions dropped (" + std::to_string(rows_in_dropped) + " rows), " +
-                       std::to_string(rows_deleted) + " rows deleted\n");
+                       std::to_string(rows_deleted) + " rows deleted; 2 notification recipients deleted\n");
+    CHECK(query_value(db.url(), "SELECT string_agg(DISTINCT notification_id::text, ',' ORDER BY notification_id::text) "
+                                "FROM notification_recipients") == "2,3");
     CHECK(r.err.find("check-in retention applied") != std::string::npos);
     CHECK(r.err.find("\"rows_deleted\":\"" + std::to_string(rows_deleted) + "\"") != std::string::npos);
     CHECK(stored_times(db.url()) == joined(kept));
@@ -302,7 +321,8 @@ TEST_CASE("checkin purge: `sapo purge` applies SAPO_CHECKIN_RETENTION_DAYS, prin
     INFO("stdout: " << second.out << "\nstderr: " << second.err);
     CHECK(second.code == 0);
     CHECK(second.out == "check-ins older than " + std::to_string(days) +
-                            " days removed: 0 monthly partitions dropped (0 rows), 0 rows deleted\n");
+                            " days removed: 0 monthly partitions dropped (0 rows), 0 rows deleted; 0 notification "
+                            "recipients deleted\n");
     CHECK(stored_times(db.url()) == joined(kept));
 
     SECTION("a retention outside 1..3650 days is a configuration error and removes nothing") {

@@ -117,7 +117,8 @@ TEST_CASE("flows cli: validate names every problem of a bad file with its node, 
                      bad + ": node \"ask_language\": \"next\" points to \"nowhere\", which is not a node in this flow") == 1);
     CHECK(std::count(lines.begin(), lines.end(),
                      bad + ": node \"save\": unknown effect \"user.fly\"; this sapo knows: checkin.record, facility.join, "
-                                                     "facility.register, facility.staff_keyword, user.set_language") == 1);
+                           "facility.register, facility.staff_keyword, notification.request, notification.staff_facility, "
+                           "user.set_language") == 1);
     CHECK(r.err == "1 file, " + std::to_string(lines.size()) + " problems\n");
 
     SECTION("a good file beside it does not hide the bad one") {
@@ -259,7 +260,8 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
                          "language draft: node \"ask_language\": \"next\" points to \"nowhere\", which is not a node in this flow") == 1);
         CHECK(std::count(lines.begin(), lines.end(),
                          "language draft: node \"save\": unknown effect \"user.fly\"; this sapo knows: checkin.record, facility.join, "
-                                        "facility.register, facility.staff_keyword, user.set_language") == 1);
+                                        "facility.register, facility.staff_keyword, notification.request, notification.staff_facility, "
+                            "user.set_language") == 1);
         CHECK(lines.back() == "language: not published");
         CHECK(query_value(db.url(), "SELECT string_agg(version || ':' || status, ',' ORDER BY version) FROM flow_versions "
                                     "WHERE flow_id = 'language'") == "1:published,2:published,3:draft");

@@ -79,6 +79,18 @@ public:
         }
         return out;
     }
+    std::vector<sapo::storage::FacilityRecord> staff_of(const std::string& user) override {
+        std::vector<sapo::storage::FacilityRecord> out;
+        for (auto it = facilities.rbegin(); it != facilities.rend(); ++it) {
+            if (!staff_role(it->id, user).empty()) out.push_back(*it);
+        }
+        return out;
+    }
+    std::vector<sapo::storage::NewNotification> notifications;
+    std::int64_t request_notification(const sapo::storage::NewNotification& n) override {
+        notifications.push_back(n);
+        return static_cast<std::int64_t>(notifications.size());
+    }
 };
 
 /// Sessions, flows and languages in memory, as the event's transaction would hold them.
