@@ -205,7 +205,7 @@ int notify_command(const std::vector<std::string>& raw, const std::function<Conf
         else print_summary(*n, service.targets(*n));
         return 0;
     }
-    for (const auto& n : service.list(20)) print_summary(n, n.targets.value_or(0));
+    for (const auto& n : service.list(20)) print_summary(n, service.targets(n));
     return 0;
 }
 

@@ -251,7 +251,10 @@ Response AdminNotifications::handle(const Request& req, const std::string& rest,
 
 Response AdminNotifications::create(const Request& req, const std::string& actor) {
     rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseIterativeFlag>(req.body().data(), req.body().size());
+    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(req.body().data(), req.body().size());
+    if (doc.HasParseError() && doc.GetParseError() == rapidjson::kParseErrorStringInvalidEncoding) {
+        return message(req, 400, "the body is not UTF-8 text");
+    }
     if (doc.HasParseError() || !doc.IsObject()) return message(req, 400, "the body must be a JSON object");
     std::vector<notify::DraftProblem> problems;
     auto request = read_request(doc, problems);

@@ -147,7 +147,8 @@ TEST_CASE_METHOD(AdminService, "admin API: the shipped flows are listed as publi
     auto d = json(r.body);
     REQUIRE(d.IsObject());
     REQUIRE(d["flows"].IsArray());
-    const char* ids[] = {"checkin", "facility_join", "facility_register", "facility_staff", "language", "main_menu", "welcome"};
+    const char* ids[] = {"checkin",  "facility_join", "facility_register",    "facility_staff",
+                         "language", "main_menu",     "notification_request", "welcome"};
     REQUIRE(d["flows"].Size() == std::size(ids));
     for (rapidjson::SizeType i = 0; i < std::size(ids); ++i) {
         const auto& f = d["flows"][i];
@@ -271,7 +272,7 @@ TEST_CASE_METHOD(AdminService, "admin API: validate, refused publish, publish, a
     CHECK(call("POST", "/admin/api/flows/language/publish").status == 404);  // nothing left to publish
 
     auto list = json(call("GET", "/admin/api/flows").body);
-    REQUIRE(list["flows"].Size() == 7);
+    REQUIRE(list["flows"].Size() == 8);
     const auto& language = list["flows"][4];  // in id order
     REQUIRE(std::string(language["id"].GetString()) == "language");
     CHECK(language["published_version"].GetInt() == 2);
@@ -289,7 +290,7 @@ TEST_CASE_METHOD(AdminService, "admin API: validate, refused publish, publish, a
                          "admin:jiro flow.publish flow:language {\"version\": 2}",
                          "admin-token flow.draft.put flow:main_menu {\"version\": 2}",
                      });
-    CHECK(query_value(db.url(), "SELECT count(*) FROM audit_log WHERE action = 'flow.seed' AND actor = 'sapo (shipped flows)'") == "7");
+    CHECK(query_value(db.url(), "SELECT count(*) FROM audit_log WHERE action = 'flow.seed' AND actor = 'sapo (shipped flows)'") == "8");
 }
 
 TEST_CASE_METHOD(AdminService, "admin API: unknown paths are 404, wrong methods 405", "[pg][net][e2e][admin]") {
