@@ -23,6 +23,12 @@ struct EffectContext {
     std::string language = "ja";
 };
 
+/// An effect's parameter as rendered for this event; "" when the flow gave none.
+inline std::string effect_param(const flows::Effect& e, const char* name) {
+    auto it = e.params.find(name);
+    return it == e.params.end() ? "" : it->second;
+}
+
 /// Applies an effect; returns its outputs (by name, as declared in its spec). Throws to fail the
 /// event (it is then retried as a whole).
 using EffectHandler = std::function<flows::Variables(const flows::Effect&, EffectContext&)>;

@@ -9,11 +9,8 @@ namespace {
 
 using flows::Value;
 using flows::Variables;
+constexpr auto param = dispatch::effect_param;
 
-std::string param(const flows::Effect& e, const char* name) {
-    auto it = e.params.find(name);
-    return it == e.params.end() ? "" : it->second;
-}
 
 /// `s` without spaces around it, and with no line breaks or control characters inside.
 std::string clean(std::string s) {

@@ -1,4 +1,5 @@
 #include "bot/http/admin_endpoints.hpp"
+#include "bot/http/admin_replies.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -19,20 +20,15 @@ namespace sapo::http {
 
 namespace bhttp = boost::beast::http;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using admin::message;
+using admin::not_allowed;
+using admin::reply;
+using admin::write_string;
 
 namespace {
 
 constexpr std::string_view kPrefix = "/admin/api/";
 
-Response reply(const Request& req, unsigned status, std::string body) {
-    return json_response(status, std::move(body), req.version(), req.keep_alive());
-}
-
-Response message(const Request& req, unsigned status, const std::string& text) {
-    return reply(req, status, "{\"message\":\"" + log::json_escape(text) + "\"}");
-}
-
-void write_string(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
 void write_problems(Writer& w, const std::vector<flows::Problem>& problems) {
     w.Key("problems");
@@ -67,11 +63,6 @@ std::optional<std::string> operator_name(const Request& req) {
     return clean.empty() ? "admin-token" : "admin:" + clean;
 }
 
-Response not_allowed(const Request& req, const char* allow) {
-    auto res = message(req, 405, std::string("use ") + allow);
-    res.set(bhttp::field::allow, allow);
-    return res;
-}
 
 bool valid_flow_id(const std::string& id) {
     if (id.empty() || id.size() > 40) return false;

@@ -7,7 +7,9 @@
 #include <charconv>
 #include <map>
 
+#include "bot/http/admin_replies.hpp"
 #include "bot/log.hpp"
+#include "bot/phone_number.hpp"
 #include "flows/normalize.hpp"
 #include "flows/value.hpp"
 
@@ -15,24 +17,14 @@ namespace sapo::http {
 
 namespace bhttp = boost::beast::http;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using admin::message;
+using admin::not_allowed;
+using admin::parse_id;
+using admin::reply;
+using admin::write_string;
 
 namespace {
 
-Response reply(const Request& req, unsigned status, std::string body) {
-    return json_response(status, std::move(body), req.version(), req.keep_alive());
-}
-
-Response message(const Request& req, unsigned status, const std::string& text) {
-    return reply(req, status, "{\"message\":\"" + log::json_escape(text) + "\"}");
-}
-
-Response not_allowed(const Request& req, const char* allow) {
-    auto res = message(req, 405, std::string("use ") + allow);
-    res.set(bhttp::field::allow, allow);
-    return res;
-}
-
-void write_string(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
 bool has_control(const std::string& s) {
     for (unsigned char c : s) {
@@ -41,15 +33,6 @@ bool has_control(const std::string& s) {
     return false;
 }
 
-bool valid_phone(const std::string& s) {
-    if (s.size() < 6 || s.size() > 20) return false;
-    int digits = 0;
-    for (char c : s) {
-        if (c >= '0' && c <= '9') ++digits;
-        else if (c != '-' && c != '+' && c != '(' && c != ')' && c != ' ') return false;
-    }
-    return digits >= 6;
-}
 
 bool valid_user_id(const std::string& s) {
     if (s.size() != 33 || s[0] != 'U') return false;
@@ -111,7 +94,7 @@ FacilityInput read_input(const rapidjson::Document& doc, bool creating) {
     }, "must be one of 飲食店, 小売店, イベント, 公共施設, 宿泊施設, 医療・福祉, 教育, その他");
     check("address", f.address, false, [](const std::string& v) { return flows::label_length(v) <= 200; },
           "must be at most 200 characters");
-    check("phone", f.phone, false, [](const std::string& v) { return v.empty() || valid_phone(v); },
+    check("phone", f.phone, false, [](const std::string& v) { return v.empty() || is_phone_number(v); },
           "must be a phone number of digits and hyphens, e.g. 045-000-0000");
     check("manager_user_id", f.manager_user_id, false, [](const std::string& v) { return v.empty() || valid_user_id(v); },
           "must be a LINE user id (U followed by 32 hex digits)");
@@ -135,12 +118,6 @@ Response invalid(const Request& req, const std::map<std::string, std::string>& e
     return reply(req, 422, buf.GetString());
 }
 
-std::optional<std::int64_t> parse_id(const std::string& s) {
-    std::int64_t id = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
-    if (ec != std::errc{} || p != s.data() + s.size() || id <= 0) return std::nullopt;
-    return id;
-}
 
 }  // namespace
 

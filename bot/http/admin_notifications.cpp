@@ -7,42 +7,27 @@
 #include <charconv>
 #include <map>
 
+#include "bot/http/admin_replies.hpp"
 #include "bot/log.hpp"
 
 namespace sapo::http {
 
 namespace bhttp = boost::beast::http;
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using admin::message;
+using admin::not_allowed;
+using admin::parse_id;
+using admin::reply;
+using admin::write_string;
 
 namespace {
 
-Response reply(const Request& req, unsigned status, std::string body) {
-    return json_response(status, std::move(body), req.version(), req.keep_alive());
-}
-
-Response message(const Request& req, unsigned status, const std::string& text) {
-    return reply(req, status, "{\"message\":\"" + log::json_escape(text) + "\"}");
-}
-
-Response not_allowed(const Request& req, const char* allow) {
-    auto res = message(req, 405, std::string("use ") + allow);
-    res.set(bhttp::field::allow, allow);
-    return res;
-}
-
-void write_string(Writer& w, std::string_view s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
 void write_or_null(Writer& w, const std::string& s) {
     if (s.empty()) w.Null();
     else write_string(w, s);
 }
 
-std::optional<std::int64_t> parse_id(const std::string& s) {
-    std::int64_t id = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
-    if (ec != std::errc{} || p != s.data() + s.size() || id <= 0) return std::nullopt;
-    return id;
-}
 
 /// 422 with one sentence per field, as the other admin resources answer.
 Response invalid(const Request& req, const std::vector<notify::DraftProblem>& problems) {

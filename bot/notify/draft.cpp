@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "bot/phone_number.hpp"
 #include "flows/tokyo_time.hpp"
 #include "flows/value.hpp"
 
@@ -25,15 +26,6 @@ int minutes_of(const std::string& s) {
     return h * 60 + m;
 }
 
-bool valid_phone(const std::string& s) {
-    if (s.size() < 6 || s.size() > 20) return false;
-    int digits = 0;
-    for (char c : s) {
-        if (c >= '0' && c <= '9') ++digits;
-        else if (c != '-' && c != '+' && c != '(' && c != ')' && c != ' ') return false;
-    }
-    return digits >= 6;
-}
 
 bool valid_url(const std::string& s) {
     if (s.rfind("https://", 0) != 0 || s.size() <= 8 || s.size() > 1000) return false;
@@ -141,7 +133,7 @@ std::optional<storage::NewNotification> prepare_draft(const DraftRequest& reques
                 problems.push_back({field, p.name + " is required: there is no default for it here (" + p.description_en + ")"});
             } else if (value.size() > kMaxParamBytes || !flows::is_valid_utf8(value)) {
                 problems.push_back({field, p.name + " must be UTF-8 text of at most 300 bytes"});
-            } else if (p.name == "phone" && !valid_phone(value)) {
+            } else if (p.name == "phone" && !is_phone_number(value)) {
                 problems.push_back({field, "phone must be a phone number (digits, -, +, parentheses), e.g. 03-1234-5678"});
             } else if (p.name == "url" && !valid_url(value)) {
                 problems.push_back({field, "url must be an https:// address without spaces"});

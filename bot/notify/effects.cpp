@@ -9,11 +9,8 @@ namespace {
 
 using flows::Value;
 using flows::Variables;
+constexpr auto param = dispatch::effect_param;
 
-std::string param(const flows::Effect& e, const char* name) {
-    auto it = e.params.find(name);
-    return it == e.params.end() ? "" : it->second;
-}
 
 /// "18" (or "18.0", as a number may be rendered) -> "18:00"; empty when not a whole hour 0..24.
 std::string hour_param(const std::string& s) {

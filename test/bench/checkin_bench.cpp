@@ -57,6 +57,7 @@
 
 #include "bot/webhook/signature.hpp"
 #include "test/support/fake_line_server.hpp"
+#include "test/support/bench_support.hpp"
 #include "test/support/harness.hpp"
 
 using namespace sapo;
@@ -73,19 +74,6 @@ constexpr const char* kCheckinKey = "bench-checkin-key-0123456789abcdef";
 constexpr const char* kBasicId = "@sapobench";
 const std::string kCheckedIn = "にチェックインしました";
 
-long env_number(const char* name, long fallback, long min, long max) {
-    const char* v = std::getenv(name);
-    if (v == nullptr || *v == '\0') return fallback;
-    char* end = nullptr;
-    errno = 0;
-    long n = std::strtol(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0' || n < min || n > max) {
-        throw std::runtime_error(std::string(name) + "=" + v + ": must be a whole number from " + std::to_string(min) +
-                                 " to " + std::to_string(max));
-    }
-    return n;
-}
-
 double since(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 
 std::string json_escape(const std::string& s) {
@@ -98,94 +86,6 @@ std::string json_escape(const std::string& s) {
 }
 
 // --- sapo's process: found among our children, for its peak RSS and CPU time ------------------
-
-/// The pid of our child running SAPO_BINARY (SapoProcess keeps its pid to itself), or -1.
-int find_sapo_pid() {
-    std::error_code ec;
-    const auto binary = std::filesystem::weakly_canonical(SAPO_BINARY, ec);
-    const int me = static_cast<int>(getpid());
-    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream stat(entry.path() / "stat");
-        std::string line;
-        if (!std::getline(stat, line)) continue;
-        auto close = line.rfind(')');
-        if (close == std::string::npos) continue;
-        std::istringstream rest(line.substr(close + 2));
-        char state = 0;
-        int ppid = 0;
-        rest >> state >> ppid;
-        if (ppid != me) continue;
-        std::error_code lec;
-        auto exe = std::filesystem::read_symlink(entry.path() / "exe", lec);
-        if (!lec && exe == binary) return std::stoi(name);
-    }
-    return -1;
-}
-
-std::string proc_status_field(int pid, const std::string& field) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind(field + ":", 0) == 0) {
-            auto v = line.substr(field.size() + 1);
-            v.erase(0, v.find_first_not_of(" \t"));
-            return v;
-        }
-    }
-    return "n/a";
-}
-
-/// utime + stime of a process, in seconds (-1 when unknown); with `children`, also the time of
-/// its children that it has waited for (cutime + cstime).
-double cpu_seconds(int pid, bool children = false) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(in, line)) return -1;
-    auto close = line.rfind(')');
-    if (close == std::string::npos) return -1;
-    std::istringstream rest(line.substr(close + 2));
-    std::string field;
-    unsigned long long ticks = 0;
-    for (int i = 3; i <= 17 && rest >> field; ++i) {
-        if (i == 14 || i == 15 || (children && (i == 16 || i == 17))) ticks += std::stoull(field);
-    }
-    return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-/// CPU seconds of a local PostgreSQL: its postmaster (with the backends it reaped) and every
-/// live child of it. -1 when its data directory or processes can't be read.
-double postgres_cpu_seconds(const std::string& data_directory) {
-    std::ifstream pidfile(data_directory + "/postmaster.pid");
-    int postmaster = 0;
-    if (data_directory.empty() || !(pidfile >> postmaster) || postmaster <= 0) return -1;
-    double total = cpu_seconds(postmaster, true);
-    if (total < 0) return -1;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream stat(entry.path() / "stat");
-        std::string line;
-        if (!std::getline(stat, line)) continue;
-        auto close = line.rfind(')');
-        if (close == std::string::npos) continue;
-        std::istringstream rest(line.substr(close + 2));
-        char state = 0;
-        int ppid = 0;
-        rest >> state >> ppid;
-        if (ppid == postmaster) total += std::max(0.0, cpu_seconds(std::stoi(name)));
-    }
-    return total;
-}
-
-double own_cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-    return tv(u.ru_utime) + tv(u.ru_stime);
-}
 
 // --- the client: one blocking keep-alive connection per thread -------------------------------
 
@@ -465,12 +365,6 @@ std::vector<Checkin> build_checkins(unsigned first, unsigned count, const std::v
     return out;
 }
 
-std::string json_string_member(const rapidjson::Value& v, const char* key) {
-    if (!v.IsObject()) return "";
-    auto it = v.FindMember(key);
-    return it != v.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString(), it->value.GetStringLength()) : "";
-}
-
 /// Every reply: one per token of `checkins`, accepted, saying "checked in". Returns problems.
 std::vector<std::string> check_replies(const line::FakeLineServer& fake, const std::vector<Checkin>& checkins,
                                        std::size_t& confirmed) {
@@ -517,19 +411,6 @@ std::vector<std::string> check_replies(const line::FakeLineServer& fake, const s
     if (unknown) problems.push_back(std::to_string(unknown) + " accepted replies carry a token not sent in this run");
     if (wrong_text) problems.push_back(std::to_string(wrong_text) + " replies do not say \"" + kCheckedIn + "\", e.g. " + example);
     return problems;
-}
-
-/// "3.2 s (64% of a core)".
-std::string fmt_cpu(double seconds_used, double wall) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.1f s (%.0f%% of a core)", seconds_used, wall > 0 ? 100.0 * seconds_used / wall : 0.0);
-    return buf;
-}
-
-std::string tail_lines(const std::string& text, std::size_t n) {
-    std::size_t at = text.size();
-    for (std::size_t k = 0; k <= n && at != std::string::npos && at > 0; ++k) at = text.rfind('\n', at - 1);
-    return at == std::string::npos ? text : text.substr(at + 1);
 }
 
 // --- the run ------------------------------------------------------------------------------------
