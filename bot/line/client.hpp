@@ -16,6 +16,9 @@ struct Result {
     int status = 0;        ///< last HTTP status; 0 when no response (connect error, timeout)
     std::string body;      ///< last response body
     std::string request_id;  ///< X-Line-Request-Id of the last attempt
+    /// After a 409 (this retry key was accepted before): X-Line-Accepted-Request-Id, the id of
+    /// the earlier request LINE took. Empty otherwise.
+    std::string accepted_request_id;
     std::string error;     ///< human-readable reason when !ok
     int attempts = 0;
 };

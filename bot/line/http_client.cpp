@@ -699,6 +699,7 @@ public:
                 );
                 result.ok = true;
                 result.error.clear();
+                result.accepted_request_id = o.accepted_request_id;
                 return result;
             }
 

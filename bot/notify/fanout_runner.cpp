@@ -27,7 +27,8 @@ storage::SendOutcome classify(const line::Result& r) {
     using Kind = storage::SendOutcome::Kind;
     storage::SendOutcome o;
     o.status = r.status;
-    o.request_id = r.request_id;
+    // the request LINE took: this one, or (409) an earlier send of the same batch
+    o.request_id = r.accepted_request_id.empty() ? r.request_id : r.accepted_request_id;
     if (r.ok) {
         o.kind = Kind::accepted;  // 2xx, or 409: this retry key was accepted before
         return o;
@@ -87,7 +88,6 @@ public:
     }
 
     storage::SendOutcome send(const storage::ClaimedBatch& b) {
-        throttle.acquire();
         auto results = line.multicast(b.user_ids, {notification_message_json(b.text)}, b.retry_key);
         auto outcome = results.empty() ? storage::SendOutcome{storage::SendOutcome::Kind::failed, 0, "", "no result"}
                                        : classify(results.front());
@@ -111,6 +111,9 @@ public:
             try {
                 if (!store) store = make_store();
                 store->start_approved();
+                // paced before a batch is taken, not after: a batch only waiting for its turn
+                // stays pending, so a cancel meanwhile stops it
+                throttle.acquire();
                 busy = store->send_next([this](const storage::ClaimedBatch& b) { return send(b); },
                                         [this](int attempts) { return retry_after_ms(attempts); }, options.max_attempts);
                 for (const auto& n : store->finish_settled(manager_notice_json)) {

@@ -203,7 +203,7 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     auto listed = run_sapo({"flows", "list"}, env);
     CHECK(listed.code == 0);
     auto rows = lines_of(listed.out);
-    REQUIRE(rows.size() == 8);  // the heading and the 7 shipped flows, in id order
+    REQUIRE(rows.size() == 9);  // the heading and the 8 shipped flows, in id order
     CHECK(words_of(rows[0]) == std::vector<std::string>{"flow", "published", "draft", "updated"});
     auto expect_row = [&](const std::string& row, const std::string& id, const std::string& published, const std::string& draft) {
         INFO(row);
@@ -218,7 +218,8 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     expect_row(rows[1], "checkin", "1", "-");
     expect_row(rows[5], "language", "1", "2");
     expect_row(rows[6], "main_menu", "1", "-");
-    expect_row(rows[7], "welcome", "1", "-");
+    expect_row(rows[7], "notification_request", "-", "1");
+    expect_row(rows[8], "welcome", "1", "-");
 
     auto published = run_sapo({"flows", "publish", "language", "--as", "tester"}, env);
     CHECK(published.code == 0);

@@ -1,5 +1,7 @@
 #include "test/support/fake_line_server.hpp"
 
+#include "bot/line/http_client.hpp"
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -405,4 +407,154 @@ TEST_CASE("fake line server: stop is idempotent and closes the port", "[line]") 
     beast::error_code ec;
     socket.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
     CHECK(ec);
+}
+
+namespace {
+
+/// Sends one request on its own connection and reads with an error code instead of throwing:
+/// whether any response arrived, and the read's error otherwise.
+struct Attempt {
+    bool answered = false;
+    int status = 0;
+    beast::error_code error;
+};
+
+Attempt try_post(const FakeLineServer& fake, const std::string& path, const std::string& body,
+                 const std::vector<std::pair<std::string, std::string>>& headers) {
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), fake.port()));
+    http::request<http::string_body> req{http::verb::post, path, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::authorization, "Bearer " + fake.access_token());
+    req.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : headers) req.set(name, value);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    stream.expires_after(5s);  // a fake that neither answers nor closes fails here, not by hanging
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    Attempt out;
+    http::read(stream, buffer, parser, out.error);
+    if (!out.error) {
+        out.answered = true;
+        out.status = static_cast<int>(parser.get().result_int());
+    }
+    return out;
+}
+
+std::string multicast_body(unsigned first, unsigned count) {
+    std::string to;
+    for (unsigned i = 0; i < count; ++i) to += (i ? ",\"" : "\"") + FakeLineServer::user_id(first + i) + "\"";
+    return R"({"to":[)" + to + R"(],"messages":[)" + text_message("hi") + "]}";
+}
+
+}  // namespace
+
+TEST_CASE("fake line server: drop_after_next accepts the request, then closes without an answer", "[line]") {
+    FakeLineServer fake;
+    const std::string key = kUuid;
+    const std::string other_key = "123e4567-e89b-42d3-a456-426614174001";
+    fake.drop_after_next(1, FakeLineServer::kMulticastPath);
+
+    // a request on another path is not matched and answered as usual
+    CHECK(post(fake, FakeLineServer::kPushPath, push_body("[" + text_message("hi") + "]"), {{"X-Line-Retry-Key", other_key}})
+              .status == 200);
+
+    const auto lost = try_post(fake, FakeLineServer::kMulticastPath, multicast_body(1, 3), {{"X-Line-Retry-Key", key}});
+    CHECK_FALSE(lost.answered);
+    CHECK(lost.error);  // end of stream (or a reset): the connection closed, no status line
+
+    auto multicasts = fake.requests(FakeLineServer::kMulticastPath);
+    REQUIRE(multicasts.size() == 1);
+    CHECK(multicasts[0].status == 200);  // LINE took it
+    CHECK(multicasts[0].dropped);
+    CHECK(multicasts[0].header("x-line-retry-key") == key);
+    CHECK(fake.accepted(FakeLineServer::kMulticastPath).size() == 1);
+    CHECK(fake.wait_for_accepted(1, 1s, FakeLineServer::kMulticastPath));
+
+    // the resend with the same key learns that it was accepted; the rule has run out
+    const auto again = post(fake, FakeLineServer::kMulticastPath, multicast_body(1, 3), {{"X-Line-Retry-Key", key}});
+    CHECK(again.status == 409);
+    CHECK(again.headers.at("x-line-accepted-request-id") == multicasts[0].request_id);
+    multicasts = fake.requests(FakeLineServer::kMulticastPath);
+    REQUIRE(multicasts.size() == 2);
+    CHECK_FALSE(multicasts[1].dropped);
+    CHECK(multicasts[1].status == 409);
+    CHECK(fake.accepted(FakeLineServer::kMulticastPath).size() == 1);
+    CHECK(fake.requests(FakeLineServer::kPushPath).front().dropped == false);
+}
+
+TEST_CASE("fake line server: drop_after_next counts down, and a dropped failure accepts nothing", "[line]") {
+    FakeLineServer fake;
+    const std::string body = push_body("[" + text_message("hi") + "]");
+    const std::string key_a = "123e4567-e89b-42d3-a456-42661417400a";
+    const std::string key_b = "123e4567-e89b-42d3-a456-42661417400b";
+    const std::string key_c = "123e4567-e89b-42d3-a456-42661417400c";
+    fake.fail_next(1, 500, FakeLineServer::kPushPath);
+    fake.drop_after_next(2);  // any path
+
+    CHECK_FALSE(try_post(fake, FakeLineServer::kPushPath, body, {{"X-Line-Retry-Key", key_a}}).answered);  // 500, lost
+    CHECK_FALSE(try_post(fake, FakeLineServer::kPushPath, body, {{"X-Line-Retry-Key", key_b}}).answered);  // 200, lost
+    CHECK(post(fake, FakeLineServer::kPushPath, body, {{"X-Line-Retry-Key", key_c}}).status == 200);
+
+    const auto reqs = fake.requests();
+    REQUIRE(reqs.size() == 3);
+    CHECK(reqs[0].status == 500);
+    CHECK(reqs[0].dropped);
+    CHECK(reqs[1].status == 200);
+    CHECK(reqs[1].dropped);
+    CHECK(reqs[2].status == 200);
+    CHECK_FALSE(reqs[2].dropped);
+    CHECK(fake.accepted().size() == 2);
+    // the failed one took no effect: its key is still free; the dropped success's key is not
+    CHECK(post(fake, FakeLineServer::kPushPath, body, {{"X-Line-Retry-Key", key_a}}).status == 200);
+    CHECK(post(fake, FakeLineServer::kPushPath, body, {{"X-Line-Retry-Key", key_b}}).status == 409);
+}
+
+TEST_CASE("fake line server: with drop_after_next LINE's client sees no answer, then 409 on its retry", "[line]") {
+    FakeLineServer fake;
+    sapo::line::HttpClientOptions o;
+    o.base_url = fake.base_url();
+    o.access_token = fake.access_token();
+    o.timeout = 5s;
+    o.backoff_base = 1ms;
+    o.backoff_max = 4ms;
+    const std::vector<std::string> to{FakeLineServer::user_id(1), FakeLineServer::user_id(2)};
+    const std::vector<std::string> messages{text_message("hi")};
+
+    SECTION("one attempt: no response, status 0, yet LINE accepted it") {
+        o.max_attempts = 1;
+        sapo::line::HttpClient client(o);
+        fake.drop_after_next(1, FakeLineServer::kMulticastPath);
+        const auto results = client.multicast(to, messages, kUuid);
+        REQUIRE(results.size() == 1);
+        CHECK_FALSE(results[0].ok);
+        CHECK(results[0].status == 0);
+        CHECK_FALSE(results[0].error.empty());
+        CHECK(fake.accepted(FakeLineServer::kMulticastPath).size() == 1);
+        // the caller's later resend with the same key is told it went through
+        const auto resend = client.multicast(to, messages, kUuid);
+        REQUIRE(resend.size() == 1);
+        CHECK(resend[0].ok);
+        CHECK(resend[0].status == 409);
+    }
+    SECTION("with retries: the retry carries the same key and the 409 counts as sent") {
+        o.max_attempts = 3;
+        sapo::line::HttpClient client(o);
+        fake.drop_after_next(1, FakeLineServer::kMulticastPath);
+        const auto results = client.multicast(to, messages, kUuid);
+        REQUIRE(results.size() == 1);
+        CHECK(results[0].ok);
+        CHECK(results[0].status == 409);
+        const auto reqs = fake.requests(FakeLineServer::kMulticastPath);
+        REQUIRE(reqs.size() == 2);
+        CHECK(reqs[0].dropped);
+        CHECK(reqs[0].status == 200);
+        CHECK(reqs[1].status == 409);
+        CHECK(reqs[0].header("x-line-retry-key") == kUuid);
+        CHECK(reqs[1].header("x-line-retry-key") == kUuid);
+        CHECK(fake.accepted(FakeLineServer::kMulticastPath).size() == 1);
+    }
 }

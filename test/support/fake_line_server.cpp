@@ -237,8 +237,11 @@ public:
         future.wait();
     }
 
-    /// Everything LINE would do with one request; called on the I/O thread.
-    Answer handle(const http::request<http::string_body>& req, std::size_t connection, std::chrono::milliseconds& delay);
+    /// Everything LINE would do with one request; called on the I/O thread. Sets `delay` when
+    /// the answer is to wait (delay_next) and `drop` when the connection is to be closed instead
+    /// of answering (drop_after_next).
+    Answer handle(const http::request<http::string_body>& req, std::size_t connection, std::chrono::milliseconds& delay,
+                  bool& drop);
 
     /// Records a request whose body was over LINE's limit and answers 413.
     Answer too_large(const http::request<http::string_body>& req, std::size_t connection);
@@ -258,6 +261,7 @@ public:
     std::map<std::string, AcceptedKey> accepted_keys_;
     std::deque<Rule> failures_;
     std::deque<Rule> delays_;
+    std::deque<Rule> drops_;
     std::size_t connections_ = 0;
     std::size_t connection_seq_ = 0;  // never reset, so numbers stay unique across clear()
 
@@ -309,7 +313,7 @@ private:
     void on_read(beast::error_code ec) {
         if (closed_) return;
         if (ec == http::error::body_limit) {
-            respond(server_.too_large(parser_->get(), number_), false, std::chrono::milliseconds(0));
+            respond(server_.too_large(parser_->get(), number_), false, std::chrono::milliseconds(0), false);
             return;
         }
         if (ec) {
@@ -321,16 +325,27 @@ private:
         }
         const auto& req = parser_->get();
         std::chrono::milliseconds delay{0};
-        Answer answer = server_.handle(req, number_, delay);
+        bool drop = false;
+        Answer answer = server_.handle(req, number_, delay, drop);
         bool keep_alive = req.keep_alive();
         {
             std::lock_guard lock(server_.mutex_);
             keep_alive = keep_alive && server_.keep_alive_;
         }
-        respond(std::move(answer), keep_alive, delay);
+        respond(std::move(answer), keep_alive, delay, drop);
     }
 
-    void respond(Answer answer, bool keep_alive, std::chrono::milliseconds delay) {
+    void respond(Answer answer, bool keep_alive, std::chrono::milliseconds delay, bool drop) {
+        if (drop) {
+            // drop_after_next: the request took effect, but its answer is lost with the connection
+            if (delay.count() <= 0) return close();
+            timer_.expires_after(delay);
+            timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+                if (ec || self->closed_) return;
+                self->close();
+            });
+            return;
+        }
         response_.emplace(static_cast<http::status>(answer.status), 11);
         response_->set(http::field::server, "fake-line");
         response_->set(http::field::content_type, "application/json");
@@ -457,11 +472,14 @@ Answer FakeLineServer::Impl::too_large(const http::request<http::string_body>& r
 Answer FakeLineServer::Impl::handle(
     const http::request<http::string_body>& req,
     std::size_t connection,
-    std::chrono::milliseconds& delay
+    std::chrono::milliseconds& delay,
+    bool& drop
 ) {
     RecordedRequest rec = record_of(req, connection);
     std::lock_guard lock(mutex_);
     if (auto d = consume(delays_, rec.path)) delay = std::chrono::milliseconds(*d);
+    drop = consume(drops_, rec.path).has_value();
+    rec.dropped = drop;
 
     Answer answer = [&]() -> Answer {
         if (auto status = consume(failures_, rec.path)) return error_answer(*status, default_message(*status));
@@ -650,6 +668,12 @@ void FakeLineServer::delay_next(int count, std::chrono::milliseconds delay, cons
     if (count <= 0 || delay.count() <= 0) return;
     std::lock_guard lock(impl_->mutex_);
     impl_->delays_.push_back(Rule{count, 0, delay, path});
+}
+
+void FakeLineServer::drop_after_next(int count, const std::string& path) {
+    if (count <= 0) return;
+    std::lock_guard lock(impl_->mutex_);
+    impl_->drops_.push_back(Rule{count, 0, std::chrono::milliseconds(0), path});
 }
 
 void FakeLineServer::drop_connections() { impl_->drop_connections(); }

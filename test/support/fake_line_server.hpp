@@ -39,6 +39,9 @@ struct RecordedRequest {
     std::string request_id;  ///< the X-Line-Request-Id answered
     std::size_t connection = 0;  ///< 1-based number of the TCP connection it came on
     std::chrono::steady_clock::time_point received_at;  ///< when the whole request was read
+    /// The connection was closed instead of answering (drop_after_next): `status` is what LINE
+    /// decided, which the client never saw.
+    bool dropped = false;
 
     /// Value of a header by lower-case name; empty when absent.
     std::string header(const std::string& name) const;
@@ -105,6 +108,15 @@ public:
     /// after `delay`, to provoke client timeouts: like LINE, the work may be done although the
     /// client gave up. Combines with fail_next.
     void delay_next(int count, std::chrono::milliseconds delay, const std::string& path = "");
+
+    /// The next `count` matching requests are handled normally, but the fake then closes their
+    /// connection without writing any response: the answer is lost on the way back, as when a
+    /// connection breaks after LINE did the work. Each is recorded with the status LINE decided
+    /// (200 for a valid push/multicast, whose X-Line-Retry-Key is then accepted, so a resend
+    /// with that key gets 409; accepted() counts it) and with `dropped` set. Matches paths like
+    /// fail_next. Combines with fail_next (the failure is recorded, nothing takes effect, and
+    /// still no answer) and with delay_next (the connection is closed after the delay).
+    void drop_after_next(int count, const std::string& path = "");
 
     /// Closes every open connection now (as a server's idle timeout would), returning once done.
     void drop_connections();
