@@ -7,9 +7,11 @@
 
 namespace sapo::line {
 
-RateLimiter::RateLimiter(double rate_per_s, Now now)
+RateLimiter::RateLimiter(double rate_per_s, Now now) : RateLimiter(rate_per_s, rate_per_s, std::move(now)) {}
+
+RateLimiter::RateLimiter(double rate_per_s, double burst, Now now)
     : rate_(rate_per_s),
-      burst_(std::max(1.0, rate_per_s)),
+      burst_(std::max(1.0, burst)),
       now_(std::move(now)),
       tokens_(burst_),
       last_(now_()) {}

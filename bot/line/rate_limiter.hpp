@@ -22,6 +22,9 @@ public:
     /// `now` is called under the limiter's lock and must be thread-safe.
     explicit RateLimiter(double rate_per_s, Now now = &Clock::now);
 
+    /// The same with a bucket of max(1, burst) tokens: 1 spaces calls evenly from the first.
+    RateLimiter(double rate_per_s, double burst, Now now = &Clock::now);
+
     /// Takes one token now, possibly borrowing against the future, and returns how long the
     /// caller must wait before using it (zero when a token was available). Never blocks.
     /// Thread-safe; concurrent reservations queue up behind each other.

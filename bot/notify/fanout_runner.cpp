@@ -69,11 +69,12 @@ std::string manager_notice_json(const storage::FinishedNotification& n) {
 class FanoutRunner::Impl {
 public:
     Impl(FanoutOptions o, StoreFactory f, line::Client& l)
-        : options(o), make_store(std::move(f)), line(l), throttle(o.rate_per_s) {}
+        : options(o), make_store(std::move(f)), line(l), throttle(o.rate_per_s, 1.0) {}
 
     FanoutOptions options;
     StoreFactory make_store;
     line::Client& line;
+    /// No burst: a fan-out starting must not take a second's worth of LINE's rate at once.
     line::RateLimiter throttle;
     std::vector<std::thread> threads;
     std::mutex mutex;

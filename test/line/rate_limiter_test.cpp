@@ -32,6 +32,17 @@ TEST_CASE("rate limiter: a full bucket gives a burst of `rate` tokens, then make
     CHECK(limiter.reserve() == 200ms);
 }
 
+TEST_CASE("rate limiter: a burst of 1 spaces every call, the first one included", "[line]") {
+    ManualClock clock;
+    RateLimiter limiter(10, 1.0, clock.fn());
+    CHECK(limiter.reserve() == 0ns);
+    CHECK(limiter.reserve() == 100ms);
+    CHECK(limiter.reserve() == 200ms);
+    clock.now += 1s;  // the bucket refills to one token, never more
+    CHECK(limiter.reserve() == 0ns);
+    CHECK(limiter.reserve() == 100ms);
+}
+
 TEST_CASE("rate limiter: tokens come back at the configured rate", "[line]") {
     ManualClock clock;
     RateLimiter limiter(4, clock.fn());
