@@ -23,6 +23,17 @@ using admin::write_string;
 namespace {
 
 
+/// `key: {"ja": ja, "en": en}`: every user-facing text comes in both languages.
+void write_texts(Writer& w, const char* key, const std::string& ja, const std::string& en) {
+    w.Key(key);
+    w.StartObject();
+    w.Key("ja");
+    write_string(w, ja);
+    w.Key("en");
+    write_string(w, en);
+    w.EndObject();
+}
+
 void write_or_null(Writer& w, const std::string& s) {
     if (s.empty()) w.Null();
     else write_string(w, s);
@@ -134,13 +145,7 @@ std::string notification_json(const storage::NotificationRecord& n, std::optiona
         w.Int(value);
     }
     w.EndObject();
-    w.Key("preview");
-    w.StartObject();
-    w.Key("ja");
-    write_string(w, n.text_ja);
-    w.Key("en");
-    write_string(w, n.text_en);
-    w.EndObject();
+    write_texts(w, "preview", n.text_ja, n.text_en);
     w.Key("created_at");
     write_string(w, n.created_at);
     w.Key("approved_at");
@@ -162,13 +167,7 @@ Response AdminNotifications::templates(const Request& req) {
         w.StartObject();
         w.Key("id");
         write_string(w, id);
-        w.Key("title");
-        w.StartObject();
-        w.Key("ja");
-        write_string(w, t.title_ja);
-        w.Key("en");
-        write_string(w, t.title_en);
-        w.EndObject();
+        write_texts(w, "title", t.title_ja, t.title_en);
         w.Key("source");
         write_string(w, t.source);
         w.Key("params");
@@ -179,23 +178,11 @@ Response AdminNotifications::templates(const Request& req) {
             write_string(w, p.name);
             w.Key("default");
             write_string(w, p.default_value);
-            w.Key("description");
-            w.StartObject();
-            w.Key("ja");
-            write_string(w, p.description_ja);
-            w.Key("en");
-            write_string(w, p.description_en);
-            w.EndObject();
+            write_texts(w, "description", p.description_ja, p.description_en);
             w.EndObject();
         }
         w.EndArray();
-        w.Key("text");
-        w.StartObject();
-        w.Key("ja");
-        write_string(w, t.text_ja);
-        w.Key("en");
-        write_string(w, t.text_en);
-        w.EndObject();
+        write_texts(w, "text", t.text_ja, t.text_en);
         w.EndObject();
     }
     w.EndArray();

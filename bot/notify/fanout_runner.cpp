@@ -107,16 +107,22 @@ public:
     void worker() {
         std::unique_ptr<storage::FanoutStore> store;
         std::uint64_t seen = 0;
+        std::chrono::steady_clock::time_point last_bookkeeping;
         while (!stopping) {
             bool busy = false;
             try {
                 if (!store) store = make_store();
-                store->start_approved();
                 // paced before a batch is taken, not after: a batch only waiting for its turn
                 // stays pending, so a cancel meanwhile stops it
                 throttle.acquire();
                 busy = store->send_next([this](const storage::ClaimedBatch& b) { return send(b); },
                                         [this](int attempts) { return retry_after_ms(attempts); }, options.max_attempts);
+                // status bookkeeping (approved -> sending, and done once no batch is left), when
+                // there is nothing to send and once a second while busy: not a query per batch
+                const auto now = std::chrono::steady_clock::now();
+                if (busy && now - last_bookkeeping < std::chrono::seconds(1)) continue;
+                last_bookkeeping = now;
+                store->start_approved();
                 for (const auto& n : store->finish_settled(manager_notice_json)) {
                     log::info("notification finished", {{"notification", std::to_string(n.id)}, {"status", n.status},
                                                          {"sent", std::to_string(n.sent)}, {"failed", std::to_string(n.failed)}});

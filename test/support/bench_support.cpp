@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace sapo::test {
 
@@ -27,10 +28,12 @@ long env_number(const char* name, long fallback, long min, long max) {
     return n;
 }
 
-int find_sapo_pid() {
+namespace {
+
+/// The pids of the live children of `parent`, from /proc.
+std::vector<int> children_of(int parent) {
+    std::vector<int> out;
     std::error_code ec;
-    const auto binary = std::filesystem::weakly_canonical(SAPO_BINARY, ec);
-    const int me = static_cast<int>(getpid());
     for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
         const std::string name = entry.path().filename().string();
         if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
@@ -43,10 +46,20 @@ int find_sapo_pid() {
         char state = 0;
         int ppid = 0;
         rest >> state >> ppid;
-        if (ppid != me) continue;
+        if (ppid == parent) out.push_back(std::stoi(name));
+    }
+    return out;
+}
+
+}  // namespace
+
+int find_sapo_pid() {
+    std::error_code ec;
+    const auto binary = std::filesystem::weakly_canonical(SAPO_BINARY, ec);
+    for (int pid : children_of(static_cast<int>(getpid()))) {
         std::error_code lec;
-        auto exe = std::filesystem::read_symlink(entry.path() / "exe", lec);
-        if (!lec && exe == binary) return std::stoi(name);
+        auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", lec);
+        if (!lec && exe == binary) return pid;
     }
     return -1;
 }
@@ -93,21 +106,7 @@ double postgres_cpu_seconds(const std::string& data_directory) {
     if (data_directory.empty() || !(pidfile >> postmaster) || postmaster <= 0) return -1;
     double total = cpu_seconds(postmaster, true);
     if (total < 0) return -1;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream stat(entry.path() / "stat");
-        std::string line;
-        if (!std::getline(stat, line)) continue;
-        auto close = line.rfind(')');
-        if (close == std::string::npos) continue;
-        std::istringstream rest(line.substr(close + 2));
-        char state = 0;
-        int ppid = 0;
-        rest >> state >> ppid;
-        if (ppid == postmaster) total += std::max(0.0, cpu_seconds(std::stoi(name)));
-    }
+    for (int backend : children_of(postmaster)) total += std::max(0.0, cpu_seconds(backend));
     return total;
 }
 
