@@ -88,6 +88,7 @@
 #include "test/support/fake_line_server.hpp"
 #include "test/support/bench_support.hpp"
 #include "test/support/harness.hpp"
+#include "test/support/tokyo_days.hpp"
 
 using namespace sapo;
 using namespace sapo::test;
@@ -106,7 +107,6 @@ constexpr const char* kApprover = "taro";
 constexpr long long kMinute = 60'000;
 constexpr long long kHour = 60 * kMinute;
 constexpr long long kDay = 24 * kHour;
-constexpr long long kTokyoOffset = 9 * kHour;
 constexpr unsigned kUnfollowEvery = 331;  ///< user n is 'unfollowed' when n % 331 == 0
 constexpr unsigned kEnglishEvery = 10;    ///< user n speaks 'en' when n % 10 == 0
 constexpr unsigned kTwiceEvery = 20;      ///< window user n checked in twice when n % 20 == 0
@@ -122,31 +122,6 @@ WHERE c.facility_id = $1
 
 double since(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
 double ms_since(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::milli>(b - a).count(); }
-
-long long now_ms() {
-    return std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-/// The instant (Unix ms) of midnight in Asia/Tokyo `days_back` days before today there.
-long long tokyo_midnight(int days_back) {
-    const long long today = (now_ms() + kTokyoOffset) / kDay;
-    return (today - days_back) * kDay - kTokyoOffset;
-}
-
-/// "YYYY-MM-DD" of a Tokyo midnight, computed with the C library rather than sapo's code.
-std::string tokyo_date(long long midnight) {
-    std::time_t t = static_cast<std::time_t>((midnight + kTokyoOffset) / 1000);
-    std::tm g{};
-    gmtime_r(&t, &g);
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", g.tm_year + 1900, g.tm_mon + 1, g.tm_mday);
-    return buf;
-}
-
-/// A timestamptz SQL expression for a Unix time in ms, exact to the millisecond.
-std::string sql_instant(long long ms) {
-    return "('epoch'::timestamptz + " + std::to_string(ms) + " * interval '1 millisecond')";
-}
 
 /// user n's LINE id in SQL, the same as FakeLineServer::user_id(n): "U" + 32 hex digits.
 std::string sql_user(const std::string& n) { return "('U' || lpad(to_hex(" + n + "), 32, '0'))"; }

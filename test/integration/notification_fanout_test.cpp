@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "test/integration/service_fixture.hpp"
+#include "test/support/tokyo_days.hpp"
 
 using namespace sapo;
 using namespace sapo::test;
@@ -33,32 +34,7 @@ namespace {
 
 constexpr const char* kAdminToken = "fanout-test-admin-token-0123456789";
 constexpr long long kMinute = 60'000;
-constexpr long long kDay = 86'400'000;
-constexpr long long kTokyoOffset = 9 * 3'600'000;
 constexpr const char* kMulticast = FakeLineServer::kMulticastPath;
-
-long long now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-/// The instant (Unix ms) of midnight in Asia/Tokyo `days_back` days before today there.
-long long tokyo_midnight(int days_back) {
-    const long long today = (now_ms() + kTokyoOffset) / kDay;
-    return (today - days_back) * kDay - kTokyoOffset;
-}
-
-/// "YYYY-MM-DD" of a Tokyo midnight, computed with the C library rather than sapo's code.
-std::string tokyo_date(long long midnight) {
-    std::time_t t = static_cast<std::time_t>((midnight + kTokyoOffset) / 1000);
-    std::tm g{};
-    gmtime_r(&t, &g);
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", g.tm_year + 1900, g.tm_mon + 1, g.tm_mday);
-    return buf;
-}
-
-/// A timestamptz literal for a Unix time in ms, exact to the millisecond.
-std::string at(long long ms) { return "('epoch'::timestamptz + " + std::to_string(ms) + " * interval '1 millisecond')"; }
 
 rapidjson::Document json(const std::string& text) {
     rapidjson::Document doc;
@@ -165,7 +141,7 @@ void add_visitors(const std::string& url, long long facility, unsigned first, un
     const auto series = "generate_series(" + std::to_string(first) + ", " + last + ") n";
     const auto step = std::to_string((end - start) / 97);
     exec_sql(url, "INSERT INTO checkins (user_id, facility_id, checked_in_at) SELECT 'U' || lpad(to_hex(n), 32, '0'), " +
-                      std::to_string(facility) + ", " + at(start) + " + (n % 97) * " + step + " * interval '1 millisecond' FROM " +
+                      std::to_string(facility) + ", " + sql_instant(start) + " + (n % 97) * " + step + " * interval '1 millisecond' FROM " +
                       series);
     exec_sql(url, "INSERT INTO users (user_id, follow_state, language) SELECT 'U' || lpad(to_hex(n), 32, '0'), 'followed', "
                   "CASE WHEN n % " + std::to_string(en_every) + " = 0 THEN 'en' ELSE 'ja' END FROM " + series);
@@ -287,8 +263,8 @@ struct Fanout {
         // every check-in lies in [start - 1 day, end], less than a month: its two ends' months
         // (sapo's maintenance job makes partitions at start-up too, at the same moment: two
         // callers for one new month must both succeed, see migration 0005)
-        for (long long t : {start - kDay, midnight, end, now_ms()}) {
-            exec_sql(db->url(), "SELECT sapo_ensure_checkin_partition(" + at(t) + ")");
+        for (long long t : {start - kDayMs, midnight, end, now_ms()}) {
+            exec_sql(db->url(), "SELECT sapo_ensure_checkin_partition(" + sql_instant(t) + ")");
         }
     }
 
@@ -592,14 +568,14 @@ TEST_CASE_METHOD(Fanout, "fanout: targets are the distinct followers at the faci
     const std::string url = db->url();
     auto checkin = [&](unsigned n, long long fac, long long ms) {
         exec_sql(url, "INSERT INTO checkins (user_id, facility_id, checked_in_at) VALUES ('" + user(n) + "', " + std::to_string(fac) +
-                          ", " + at(ms) + ")");
+                          ", " + sql_instant(ms) + ")");
     };
     auto person = [&](unsigned n, const std::string& follow_state, const std::string& language) {
         exec_sql(url, "INSERT INTO users (user_id, follow_state, language) VALUES ('" + user(n) + "', '" + follow_state + "', '" +
                           language + "')");
     };
     checkin(101, other_facility, start + 30 * kMinute);  // another facility
-    checkin(102, facility, start - kDay + 30 * kMinute);  // the day before
+    checkin(102, facility, start - kDayMs + 30 * kMinute);  // the day before
     checkin(103, facility, start - 1);                    // just before from
     checkin(104, facility, end);                          // exactly at to
     checkin(105, facility, start + 30 * kMinute);         // has blocked the bot

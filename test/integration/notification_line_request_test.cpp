@@ -9,6 +9,7 @@
 #include <string>
 
 #include "test/integration/line_replies.hpp"
+#include "test/support/tokyo_days.hpp"
 
 using namespace sapo;
 using namespace sapo::test;
@@ -17,22 +18,6 @@ using std::chrono::seconds;
 namespace {
 
 constexpr const char* kAdminToken = "line-request-admin-token";
-
-long long now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-/// Yesterday in Tokyo (UTC+9), computed with the C library: {"YYYY-MM-DD", "M月D日"}.
-std::pair<std::string, std::string> tokyo_yesterday() {
-    std::time_t t = static_cast<std::time_t>(now_ms() / 1000 + 9 * 3600 - 86400);
-    std::tm g{};
-    gmtime_r(&t, &g);
-    char iso[48];
-    char ja[48];
-    std::snprintf(iso, sizeof iso, "%04d-%02d-%02d", g.tm_year + 1900, g.tm_mon + 1, g.tm_mday);
-    std::snprintf(ja, sizeof ja, "%d月%d日", g.tm_mon + 1, g.tm_mday);
-    return {iso, ja};
-}
 
 struct Service {
     line::FakeLineServer line;
@@ -59,7 +44,8 @@ struct Service {
 TEST_CASE("notify: a manager asks in LINE, an operator approves, the manager is told it went out", "[notify][line]") {
     if (!have_test_postgres()) return;
     Service s;
-    const auto [date, date_ja] = tokyo_yesterday();
+    const std::string date = tokyo_date(tokyo_midnight(1));
+    const std::string date_ja = tokyo_date(tokyo_midnight(1), true);
     const std::string manager = user(1);
     exec_sql(s.db.url(), "INSERT INTO facilities (name, kind, phone) VALUES ('カフェ山田', '飲食店', '03-1111-2222')");
     exec_sql(s.db.url(), "INSERT INTO facility_staff (facility_id, user_id, role) VALUES (1, '" + manager + "', 'manager')");
