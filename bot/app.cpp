@@ -14,6 +14,8 @@
 #include "bot/facility/codes.hpp"
 #include "bot/facility/links.hpp"
 #include "bot/http/facility_pages.hpp"
+#include "bot/faq/shipped.hpp"
+#include "bot/http/admin_faq.hpp"
 #include "bot/http/admin_notifications.hpp"
 #include "bot/notify/fanout_runner.hpp"
 #include "bot/notify/service.hpp"
@@ -31,6 +33,7 @@
 #include "storage/event_writer.hpp"
 #include "storage/facility_store.hpp"
 #include "storage/fanout_store.hpp"
+#include "storage/faq_store.hpp"
 #include "storage/notification_store.hpp"
 #include "storage/flow_store.hpp"
 #include "storage/migrations.hpp"
@@ -76,9 +79,10 @@ int purge(const Config& config) {
     auto r = dispatch::run_maintenance(*store, clock, config.checkin_retention_days);
     std::printf(
         "check-ins older than %d days removed: %d monthly partitions dropped (%lld rows), %lld rows deleted; "
-        "%lld notification recipients deleted\n",
+        "%lld notification recipients deleted; %lld unanswered FAQ questions deleted\n",
         config.checkin_retention_days, r.purge.partitions_dropped, static_cast<long long>(r.purge.rows_in_dropped),
-        static_cast<long long>(r.purge.rows_deleted), static_cast<long long>(r.purge.recipients_deleted)
+        static_cast<long long>(r.purge.rows_deleted), static_cast<long long>(r.purge.recipients_deleted),
+        static_cast<long long>(r.purge.faq_misses_deleted)
     );
     return 0;
 }
@@ -135,7 +139,15 @@ int serve(const Config& config) {
 
     // Conversations: shipped flows go into a fresh database; operators' versions are never touched.
     const notify::DraftSettings draft_settings{config.checkin_retention_days, config.call_center_phone};
-    auto effects = dispatch::all_effects(&links, &draft_settings);
+    // FAQ: the starter set goes into a fresh database; each instance indexes the set's version.
+    const auto faq_hours = faq::parse_hours(config.call_center_hours);
+    if (!faq_hours) {
+        throw ConfigError("SAPO_CALL_CENTER_HOURS", "must be opening and closing times as HH:MM-HH:MM, e.g. 09:00-22:00");
+    }
+    auto faq_store = storage::make_pg_faq_store(config.database_url);
+    if (faq_store->seed(faq::shipped_entries(), "sapo (shipped FAQ)")) log::info("installed the shipped FAQ");
+    auto faq_catalog = std::make_shared<faq::Catalog>();
+    auto effects = dispatch::all_effects(&links, &draft_settings, faq_catalog, *faq_hours);
     auto flow_store = storage::make_pg_flow_store(config.database_url);
     for (const auto& id : dispatch::seed_shipped_flows(*flow_store, effects)) {
         log::info("installed a shipped flow", {{"flow", id}, {"version", "1"}});
@@ -206,8 +218,9 @@ int serve(const Config& config) {
         {config.notify_two_person_rule, draft_settings}
     );
     http::AdminNotifications admin_notifications(notifications, [&fanout] { fanout.wake(); });
+    http::AdminFaq admin_faq(*faq_store);
     http::AdminEndpoints admin(admin_token, *flow_store, effects, [&catalog] { catalog.invalidate(); }, &admin_facilities,
-                               &admin_notifications);
+                               &admin_notifications, &admin_faq);
     http::FacilityPages facility_pages(*facility_store, links);
     http::Server server(
         ioc, endpoint, http::make_router(webhook, *health, dev.get(), &admin, &facility_pages), server_options

@@ -17,5 +17,7 @@ struct File {
 
 const std::vector<File>& shipped_flows();
 const std::vector<File>& shipped_templates();
+/// config/faq/*.json: the starter FAQ a fresh database gets.
+const std::vector<File>& shipped_faq();
 
 }  // namespace sapo::assets

@@ -7,6 +7,7 @@
 
 #include "bot/app.hpp"
 #include "bot/cli/flows_command.hpp"
+#include "bot/cli/faq_command.hpp"
 #include "bot/cli/notify_command.hpp"
 #include "bot/config.hpp"
 #include "bot/log.hpp"
@@ -27,6 +28,7 @@ commands:
   purge     delete check-ins older than the retention now (sapo serve also does it hourly)
   flows     validate, import, publish, list, export and simulate conversation flows
             (sapo flows --help)
+  faq       import and export the FAQ (sapo faq --help)
   notify    draft, approve, cancel and follow notifications to the people who checked in
             at a facility in a time window (sapo notify --help)
   version   print the version and exit
@@ -55,7 +57,7 @@ int run_cli(int argc, char** argv) {
     std::vector<std::string> sub;  // the words after "flows"
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& a = args[i];
-        if ((command == "flows" || command == "notify") && a != "--config" && a.rfind("--config=", 0) != 0) {
+        if ((command == "flows" || command == "notify" || command == "faq") && a != "--config" && a.rfind("--config=", 0) != 0) {
             sub.push_back(a);
             continue;
         }
@@ -86,7 +88,8 @@ int run_cli(int argc, char** argv) {
         std::cout << "sapo " << SAPO_VERSION << "\n";
         return 0;
     }
-    if (command != "serve" && command != "migrate" && command != "flows" && command != "purge" && command != "notify") {
+    if (command != "serve" && command != "migrate" && command != "flows" && command != "purge" && command != "notify" &&
+        command != "faq") {
         std::cerr << "sapo: unknown command \"" << command << "\"; see sapo --help\n";
         return 2;
     }
@@ -95,6 +98,16 @@ int run_cli(int argc, char** argv) {
     // turn into a 503 quickly, never into a hang.
     setenv("PGCONNECT_TIMEOUT", "2", 0);
     try {
+        if (command == "faq") {
+            return cli::faq_command(sub, [&] {
+                auto config = load_config(process_environment(), config_path);
+                if (config.database_url.empty()) {
+                    throw ConfigError("DATABASE_URL", "is not set; sapo faq needs the database");
+                }
+                migrate(config);
+                return config;
+            });
+        }
         if (command == "notify") {
             return cli::notify_command(sub, [&] {
                 auto config = load_config(process_environment(), config_path);

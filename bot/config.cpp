@@ -112,6 +112,8 @@ void apply(Config& c, const std::string& key, const std::string& name, const std
         c.emergency_phone = v;
     } else if (name == "call_center_phone") {
         c.call_center_phone = v;
+    } else if (name == "call_center_hours") {
+        c.call_center_hours = v;
     } else if (name == "line_basic_id") {
         if (!v.empty() && (v[0] != '@' || v.size() < 2 || v.size() > 40 ||
                            v.find_first_of(" /?#&%") != std::string::npos)) {
@@ -154,6 +156,7 @@ const std::map<std::string, std::string>& env_settings() {
         {"LINE_API_BASE_URL", "line_api_base_url"},
         {"SAPO_EMERGENCY_PHONE", "emergency_phone"},
         {"SAPO_CALL_CENTER_PHONE", "call_center_phone"},
+        {"SAPO_CALL_CENTER_HOURS", "call_center_hours"},
         {"SAPO_LOG_LEVEL", "log_level"},
         {"SAPO_IO_THREADS", "io_threads"},
         {"SAPO_DB_WRITERS", "db_writers"},

@@ -66,6 +66,9 @@ struct Config {
     std::string admin_token;  ///< SAPO_ADMIN_TOKEN (environment only)
     std::string emergency_phone = "119";
     std::string call_center_phone;
+    /// When the consultation centre answers the phone, every day, Asia/Tokyo ("HH:MM-HH:MM");
+    /// the FAQ's hand-over says whether it is open now.
+    std::string call_center_hours = "09:00-22:00";
 
     // facilities and check-in
     std::string line_basic_id;     ///< the bot's basic id ("@123abcde"), for the check-in QR's URL

@@ -11,6 +11,7 @@
 
 #include "flows/engine.hpp"
 #include "storage/checkin_tx.hpp"
+#include "storage/faq_tx.hpp"
 
 namespace sapo::storage {
 
@@ -32,6 +33,9 @@ public:
 
     /// Facilities and check-ins, in the same transaction.
     virtual CheckinTx& facilities() = 0;
+
+    /// The FAQ, for the faq.* effects.
+    virtual FaqTx& faq() = 0;
 };
 
 }  // namespace sapo::storage

@@ -47,6 +47,8 @@ struct PurgeReport {
     /// Who was told of a notification whose window is older than the cutoff: the same personal
     /// data (who was where) as the check-ins it came from. Counts stay on the batches.
     std::int64_t recipients_deleted = 0;
+    /// Questions the FAQ could not answer: free text a resident typed, kept no longer.
+    std::int64_t faq_misses_deleted = 0;
 };
 
 }  // namespace sapo::storage

@@ -14,6 +14,7 @@
 #include "storage/checkin_tx.hpp"
 #include "storage/errors.hpp"
 #include "storage/facility_records.hpp"
+#include "storage/faq_tx.hpp"
 
 namespace sapo::storage::pg {
 
@@ -47,6 +48,12 @@ void forget_checkin_partitions();
 
 /// Inserts a draft notification and its audit entry; returns its id.
 std::int64_t insert_notification(pqxx::work& tx, const NewNotification& n);
+
+/// The statements of the FAQ transaction part (prepared with the dispatcher's).
+const std::vector<Statement>& faq_statements();
+
+/// The FaqTx of one event's transaction.
+std::unique_ptr<FaqTx> make_faq_tx(pqxx::work& tx);
 
 /// The CheckinTx of one event's transaction.
 std::unique_ptr<CheckinTx> make_checkin_tx(pqxx::work& tx);

@@ -130,6 +130,8 @@ WHERE i.inhparent = 'checkins'::regclass ORDER BY c.relname)sql");
                                "AND n.status IN ('done', 'failed', 'cancelled')",
                                cutoff_ms)
                     .affected_rows();
+            report.faq_misses_deleted =
+                tx.exec_params("DELETE FROM faq_misses WHERE at < to_timestamp($1 / 1000.0)", cutoff_ms).affected_rows();
             return report;
         });
     }

@@ -178,6 +178,11 @@ public:
         return *checkins_;
     }
 
+    FaqTx& faq() override {
+        if (!faq_) faq_ = pg::make_faq_tx(tx_);
+        return *faq_;
+    }
+
     /// The session of `user_id` as next_pending already read it (columns from `first` on).
     void preload(const std::string& user_id, const pqxx::row& row, int first) {
         preloaded_user_ = user_id;
@@ -238,6 +243,7 @@ private:
 
     pqxx::work& tx_;
     std::unique_ptr<CheckinTx> checkins_;
+    std::unique_ptr<FaqTx> faq_;
     std::optional<std::string> preloaded_user_;
     std::optional<flows::Session> preloaded_;
 };
@@ -486,6 +492,7 @@ private:
             auto c = pg::connect(url_);
             for (const auto& s : kStatements) c->prepare(s.name, s.sql);
             for (const auto& s : pg::checkin_statements()) c->prepare(s.name, s.sql);
+            for (const auto& s : pg::faq_statements()) c->prepare(s.name, s.sql);
             conn_ = std::move(c);
         }
         return *conn_;

@@ -10,10 +10,12 @@
 
 namespace sapo::dispatch {
 
-EffectRegistry all_effects(const facility::LinkMaker* links, const notify::DraftSettings* notifications) {
+EffectRegistry all_effects(const facility::LinkMaker* links, const notify::DraftSettings* notifications,
+                           std::shared_ptr<faq::Catalog> faq_catalog, faq::Hours faq_hours) {
     auto r = builtin_effects();
     facility::add_facility_effects(r, links);
     notify::add_notification_effects(r, notifications);
+    faq::add_faq_effects(r, std::move(faq_catalog), faq_hours);
     return r;
 }
 

@@ -9,6 +9,7 @@
 #include "bot/config.hpp"
 #include "bot/dispatch/effects.hpp"
 #include "bot/facility/links.hpp"
+#include "bot/faq/effects.hpp"
 #include "bot/notify/draft.hpp"
 #include "flows/loader.hpp"
 #include "flows/model.hpp"
@@ -16,10 +17,11 @@
 
 namespace sapo::dispatch {
 
-/// Every effect this sapo has: builtin_effects(), the facility and the notification effects.
+/// Every effect this sapo has: builtin_effects(), the facility, notification and FAQ effects.
 /// `links` and `notifications` may be null where effects are only validated or printed (sapo
 /// flows validate, simulate).
-EffectRegistry all_effects(const facility::LinkMaker* links, const notify::DraftSettings* notifications = nullptr);
+EffectRegistry all_effects(const facility::LinkMaker* links, const notify::DraftSettings* notifications = nullptr,
+                           std::shared_ptr<faq::Catalog> faq_catalog = nullptr, faq::Hours faq_hours = {});
 
 /// Effects from `effects`, the shipped templates, the settings as globals; goto targets checked
 /// against `flow_ids` (empty: not checked). Throws when a shipped template does not load.

@@ -18,7 +18,8 @@ MaintenanceReport run_maintenance(storage::FacilityStore& store, const Clock& cl
          {"partitions_dropped", std::to_string(r.purge.partitions_dropped)},
          {"rows_in_dropped_partitions", std::to_string(r.purge.rows_in_dropped)},
          {"rows_deleted", std::to_string(r.purge.rows_deleted)},
-         {"notification_recipients_deleted", std::to_string(r.purge.recipients_deleted)}}
+         {"notification_recipients_deleted", std::to_string(r.purge.recipients_deleted)},
+         {"faq_misses_deleted", std::to_string(r.purge.faq_misses_deleted)}}
     );
     return r;
 }

@@ -124,6 +124,7 @@ Response AdminEndpoints::route(const Request& req, const std::string& path) {
         return notifications_->handle(req, rest.substr(13), *operator_name(req));
     }
     if (notifications_ && rest == "notification-templates") return notifications_->templates(req);
+    if (faq_ && (rest == "faq" || rest.rfind("faq/", 0) == 0)) return faq_->handle(req, rest.substr(3), *operator_name(req));
     if (rest == "flows") {
         if (method != bhttp::verb::get) return not_allowed(req, "GET");
         return list_flows(req);

@@ -14,6 +14,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "bot/http/admin_facilities.hpp"
+#include "bot/http/admin_faq.hpp"
 #include "bot/http/admin_notifications.hpp"
 #include "bot/http/server.hpp"
 #include "storage/flow_store.hpp"
@@ -24,16 +25,18 @@ class AdminEndpoints {
 public:
     /// `on_publish` runs after a flow is published (the dispatcher's catalog re-reads versions).
     /// `facilities` (null: none) serves /admin/api/facilities.
-    /// `notifications` (null: none) serves /admin/api/notifications and notification-templates.
+    /// `notifications` (null: none) serves /admin/api/notifications and notification-templates,
+    /// `faq` (null: none) /admin/api/faq.
     AdminEndpoints(std::string token, storage::FlowStore& flows, const dispatch::EffectRegistry& effects,
                    std::function<void()> on_publish, AdminFacilities* facilities = nullptr,
-                   AdminNotifications* notifications = nullptr)
+                   AdminNotifications* notifications = nullptr, AdminFaq* faq = nullptr)
         : token_(std::move(token)),
           flows_(flows),
           effects_(effects),
           on_publish_(std::move(on_publish)),
           facilities_(facilities),
-          notifications_(notifications) {}
+          notifications_(notifications),
+          faq_(faq) {}
 
     /// Waits for the requests already taken to be answered.
     ~AdminEndpoints();
@@ -58,6 +61,7 @@ private:
     std::function<void()> on_publish_;
     AdminFacilities* facilities_;
     AdminNotifications* notifications_;
+    AdminFaq* faq_;
     boost::asio::thread_pool worker_{1};
 };
 

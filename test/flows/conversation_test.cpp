@@ -201,20 +201,20 @@ TEST_CASE("a postback answers the question the session waits at", "[unit][flows]
     World w;
     auto menu = w.handle(typed_event("follow"));
     SECTION("with a phone number: the call button") {
-        auto out = w.postback(button(menu, "よくある質問"), menu.session);
+        auto out = w.postback(button(menu, "体調の相談"), menu.session);
         CHECK(out.route == "answer");
         REQUIRE(out.messages.size() == 2);
-        CHECK(out.messages[0].text == "よくある質問への回答は準備中です。");
+        CHECK(out.messages[0].text == "体調のご相談は準備中です。発熱やせきなど気になる症状があるときは、お電話でご相談ください。");
         CHECK(out.messages[1].json == R"({"type":"text","text":"電話: 045-000-1111"})");
         CHECK_FALSE(out.session);
         CHECK(out.error.empty());
     }
     SECTION("without a phone number: the public health centre") {
         const auto c = context("ja", &globals_without_phone());
-        auto out = w.postback(button(menu, "よくある質問"), menu.session, c);
+        auto out = w.postback(button(menu, "体調の相談"), menu.session, c);
         CHECK(out.route == "answer");
         CHECK(texts(out.messages) ==
-              std::vector<std::string>{"よくある質問への回答は準備中です。",
+              std::vector<std::string>{"体調のご相談は準備中です。発熱やせきなど気になる症状があるときは、お電話でご相談ください。",
                                        "ご不明な点は、お住まいの地域の保健所にお問い合わせください。命に関わる緊急のときは119番へ。"});
     }
     SECTION("language: goto, the effect, resume in the new language") {
@@ -294,19 +294,18 @@ TEST_CASE("old buttons", "[unit][flows][conversation]") {
         CHECK(out.effects.empty());
     }
     SECTION("a reentrant menu button still works after the session changed") {
-        auto out = w.postback("f=main_menu&v=1&n=menu&c=faq", lang.session);
+        auto out = w.postback("f=main_menu&v=1&n=menu&c=personal_support", lang.session);
         CHECK(out.route == "reentrant");
         REQUIRE(out.messages.size() == 2);
-        CHECK(out.messages[0].text == "よくある質問への回答は準備中です。");
+        CHECK(out.messages[0].text == "体調のご相談は準備中です。発熱やせきなど気になる症状があるときは、お電話でご相談ください。");
         CHECK(out.messages[1].json == R"({"type":"text","text":"電話: 045-000-1111"})");
         CHECK_FALSE(out.session);
     }
     SECTION("a reentrant menu button of an older menu version uses the newest") {
         auto v2 = read_text_file(shipped_flow_path("main_menu"));
-        v2.replace(v2.find("よくある質問への回答は準備中です。"), std::string("よくある質問への回答は準備中です。").size(),
-                   "新しい回答です。");
+        v2.replace(v2.find("体調のご相談は準備中です。発熱やせきなど気になる症状があるときは、お電話でご相談ください。"), std::string("体調のご相談は準備中です。発熱やせきなど気になる症状があるときは、お電話でご相談ください。").size(), "新しい回答です。");
         w.source.publish(load_ok(v2, registry_with_flow_ids(shipped_flow_ids()), 2));
-        auto out = w.postback("f=main_menu&v=1&n=menu&c=faq", lang.session);
+        auto out = w.postback("f=main_menu&v=1&n=menu&c=personal_support", lang.session);
         CHECK(out.route == "reentrant");
         REQUIRE_FALSE(out.messages.empty());
         CHECK(out.messages[0].text == "新しい回答です。");

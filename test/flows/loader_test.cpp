@@ -212,8 +212,8 @@ TEST_CASE("effects and templates are checked against the registry", "[unit][flow
         CHECK_FALSE(r.flow);
         REQUIRE(r.problems.size() == 1);
         CHECK(has_problem(r, "hello", "unknown effect \"health.delete\"; this sapo knows: checkin.record, facility.join, facility.register, "
-                                    "facility.staff_keyword, health.save, notification.request, "
-                                    "notification.staff_facility, user.set_language"));
+                                    "facility.staff_keyword, faq.answer, faq.hours, faq.miss, faq.show, health.save, "
+                                    "notification.request, notification.staff_facility, user.set_language"));
     }
     SECTION("an effect node without an effect") {
         auto r = load(flow_doc(R"("hello": {"type": "effect", "next": "bye"}, )" + std::string(kEnd)));

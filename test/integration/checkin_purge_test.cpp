@@ -298,7 +298,7 @@ TEST_CASE("checkin purge: `sapo purge` applies SAPO_CHECKIN_RETENTION_DAYS, prin
     CHECK(r.code == 0);
     CHECK(r.out == "check-ins older than " + std::to_string(days) + " days removed: " + std::to_string(old_partitions) +
                        " monthly partitions dropped (" + std::to_string(rows_in_dropped) + " rows), " +
-                       std::to_string(rows_deleted) + " rows deleted; 2 notification recipients deleted\n");
+                       std::to_string(rows_deleted) + " rows deleted; 2 notification recipients deleted; 0 unanswered FAQ questions deleted\n");
     CHECK(query_value(db.url(), "SELECT string_agg(DISTINCT notification_id::text, ',' ORDER BY notification_id::text) "
                                 "FROM notification_recipients") == "2,3");
     CHECK(r.err.find("check-in retention applied") != std::string::npos);
@@ -322,7 +322,7 @@ TEST_CASE("checkin purge: `sapo purge` applies SAPO_CHECKIN_RETENTION_DAYS, prin
     CHECK(second.code == 0);
     CHECK(second.out == "check-ins older than " + std::to_string(days) +
                             " days removed: 0 monthly partitions dropped (0 rows), 0 rows deleted; 0 notification "
-                            "recipients deleted\n");
+                            "recipients deleted; 0 unanswered FAQ questions deleted\n");
     CHECK(stored_times(db.url()) == joined(kept));
 
     SECTION("a retention outside 1..3650 days is a configuration error and removes nothing") {

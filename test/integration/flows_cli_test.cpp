@@ -21,6 +21,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// The effects this sapo has, as an unknown effect's problem lists them.
+constexpr const char* kKnownEffects =
+    "checkin.record, facility.join, facility.register, facility.staff_keyword, faq.answer, faq.hours, faq.miss, "
+    "faq.show, notification.request, notification.staff_facility, user.set_language";
+
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
@@ -116,9 +121,7 @@ TEST_CASE("flows cli: validate names every problem of a bad file with its node, 
     CHECK(std::count(lines.begin(), lines.end(),
                      bad + ": node \"ask_language\": \"next\" points to \"nowhere\", which is not a node in this flow") == 1);
     CHECK(std::count(lines.begin(), lines.end(),
-                     bad + ": node \"save\": unknown effect \"user.fly\"; this sapo knows: checkin.record, facility.join, "
-                           "facility.register, facility.staff_keyword, notification.request, notification.staff_facility, "
-                           "user.set_language") == 1);
+                     bad + ": node \"save\": unknown effect \"user.fly\"; this sapo knows: " + kKnownEffects) == 1);
     CHECK(r.err == "1 file, " + std::to_string(lines.size()) + " problems\n");
 
     SECTION("a good file beside it does not hide the bad one") {
@@ -172,8 +175,8 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     for (const auto& id : shipped_ids()) expected_lines.push_back(id + ": draft version 1");
     CHECK(shipped_lines == expected_lines);
     // in an order where every goto's target is published first
-    for (const char* id : {"checkin", "facility_join", "facility_register", "facility_staff", "language", "main_menu",
-                           "welcome"}) {
+    for (const char* id : {"checkin", "facility_join", "facility_register", "facility_staff", "faq", "language",
+                           "main_menu", "welcome"}) {
         auto p = run_sapo({"flows", "publish", id, "--as", "tester"}, env);
         CHECK(p.code == 0);
         CHECK(p.out == std::string(id) + ": published version 1\n");
@@ -203,7 +206,7 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     auto listed = run_sapo({"flows", "list"}, env);
     CHECK(listed.code == 0);
     auto rows = lines_of(listed.out);
-    REQUIRE(rows.size() == 9);  // the heading and the 8 shipped flows, in id order
+    REQUIRE(rows.size() == 10);  // the heading and the 9 shipped flows, in id order
     CHECK(words_of(rows[0]) == std::vector<std::string>{"flow", "published", "draft", "updated"});
     auto expect_row = [&](const std::string& row, const std::string& id, const std::string& published, const std::string& draft) {
         INFO(row);
@@ -216,10 +219,11 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
         CHECK(w[3].back() == 'Z');
     };
     expect_row(rows[1], "checkin", "1", "-");
-    expect_row(rows[5], "language", "1", "2");
-    expect_row(rows[6], "main_menu", "1", "-");
-    expect_row(rows[7], "notification_request", "-", "1");
-    expect_row(rows[8], "welcome", "1", "-");
+    expect_row(rows[5], "faq", "1", "-");
+    expect_row(rows[6], "language", "1", "2");
+    expect_row(rows[7], "main_menu", "1", "-");
+    expect_row(rows[8], "notification_request", "-", "1");
+    expect_row(rows[9], "welcome", "1", "-");
 
     auto published = run_sapo({"flows", "publish", "language", "--as", "tester"}, env);
     CHECK(published.code == 0);
@@ -260,9 +264,8 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
         CHECK(std::count(lines.begin(), lines.end(),
                          "language draft: node \"ask_language\": \"next\" points to \"nowhere\", which is not a node in this flow") == 1);
         CHECK(std::count(lines.begin(), lines.end(),
-                         "language draft: node \"save\": unknown effect \"user.fly\"; this sapo knows: checkin.record, facility.join, "
-                                        "facility.register, facility.staff_keyword, notification.request, notification.staff_facility, "
-                            "user.set_language") == 1);
+                         "language draft: node \"save\": unknown effect \"user.fly\"; this sapo knows: " +
+                             std::string(kKnownEffects)) == 1);
         CHECK(lines.back() == "language: not published");
         CHECK(query_value(db.url(), "SELECT string_agg(version || ':' || status, ',' ORDER BY version) FROM flow_versions "
                                     "WHERE flow_id = 'language'") == "1:published,2:published,3:draft");

@@ -93,11 +93,26 @@ public:
     }
 };
 
+/// The FAQ in memory: a set and the misses kept.
+class FakeFaq final : public sapo::storage::FaqTx {
+public:
+    std::int64_t set_version = 1;
+    std::vector<sapo::flows::faq::Entry> set;
+    std::vector<std::pair<std::string, std::string>> misses;  // (text, reason)
+    std::int64_t version() override { return set_version; }
+    std::vector<sapo::flows::faq::Entry> entries() override { return set; }
+    void record_miss(const std::string& text, const std::string& reason, const std::string&) override {
+        misses.emplace_back(text, reason);
+    }
+};
+
 /// Sessions, flows and languages in memory, as the event's transaction would hold them.
 class FakeStore final : public sapo::storage::ConversationStore {
 public:
     FakeCheckins checkins;
     sapo::storage::CheckinTx& facilities() override { return checkins; }
+    FakeFaq faq_set;
+    sapo::storage::FaqTx& faq() override { return faq_set; }
 
     std::map<std::string, sapo::flows::Session> sessions;
     std::map<std::string, std::string> languages;
@@ -139,7 +154,8 @@ struct Bench {
     FakeClient line;
     FakeStore store;
     FixedClock clock;
-    sapo::dispatch::EffectRegistry effects = sapo::dispatch::all_effects(nullptr);
+    sapo::dispatch::EffectRegistry effects =
+        sapo::dispatch::all_effects(nullptr, nullptr, std::make_shared<sapo::faq::Catalog>());
     std::unique_ptr<sapo::dispatch::FlowCatalog> catalog;
     std::unique_ptr<EventHandler> handler;
 
@@ -300,7 +316,7 @@ TEST_CASE("decide: the welcome is Japanese for ja, without a profile and for unk
 TEST_CASE("decide: tapping a menu button enters that item, and typing its label does too", "[unit][dispatch]") {
     Bench b;
     Decision welcome = b.decide(stored(follow_event()), std::nullopt);
-    auto data = button_data(welcome.messages[1], "よくある質問");
+    auto data = button_data(welcome.messages[1], "体調の相談");
     Decision d = b.decide(stored(postback_from_user(data)), user_with("ja"));
     REQUIRE(d.messages.size() == 2);
     CHECK(message_text(d.messages[0]).find("準備中") != std::string::npos);
@@ -313,14 +329,67 @@ TEST_CASE("decide: tapping a menu button enters that item, and typing its label 
     CHECK(message_text(again.messages[0]).find("準備中") != std::string::npos);
 }
 
-TEST_CASE("decide: text with no session and no keyword gets the main menu", "[unit][dispatch]") {
+sapo::flows::faq::Entry fever_entry() {
+    sapo::flows::faq::Entry e;
+    e.id = "fever";
+    e.category = "症状と受診";
+    e.question = "熱が出たらどうすればいいですか";
+    e.phrasings = {"発熱したとき", "熱がある"};
+    e.answer_ja = "熱があるときは、外出を控えて相談窓口に電話してください。";
+    e.answer_en = "If you have a fever, stay home and call the consultation centre.";
+    return e;
+}
+
+TEST_CASE("decide: text with no session and no keyword goes to the FAQ", "[unit][dispatch][faq]") {
     Bench b;
-    Decision d = b.decide(stored(text_from_user("こんにちは")), user_with("ja"));
-    CHECK(d.follow == Decision::Follow::unchanged);
-    REQUIRE(d.messages.size() == 1);
-    CHECK(quick_labels(d.messages[0]).size() == 5);
-    CHECK(d.reply_token == kToken);
-    CHECK(b.line.profile_requests.empty());  // only follow looks the profile up
+    b.store.faq_set.set = {fever_entry()};
+    SECTION("an answer, then was it helpful") {
+        Decision d = b.decide(stored(text_from_user("熱が出たらどうすればいいですか？")), user_with("ja"));
+        CHECK(d.follow == Decision::Follow::unchanged);
+        CHECK(d.reply_token == kToken);
+        CHECK(b.line.profile_requests.empty());  // only follow looks the profile up
+        REQUIRE(d.messages.size() == 2);
+        CHECK(message_text(d.messages[0]) == "熱があるときは、外出を控えて相談窓口に電話してください。");
+        CHECK(message_text(d.messages[1]) == "この回答は役に立ちましたか？");
+        REQUIRE(b.store.sessions.count(kUser));
+        CHECK(b.store.sessions[kUser].flow_id == "faq");
+        CHECK(b.store.faq_set.misses.empty());
+
+        // "no": kept for operators as not helpful, and the hand-over
+        Decision no = b.decide(stored(text_from_user("いいえ")), user_with("ja"));
+        REQUIRE(b.store.faq_set.misses.size() == 1);
+        CHECK(b.store.faq_set.misses[0] == std::pair<std::string, std::string>{"熱が出たらどうすればいいですか？", "not_helpful"});
+        std::string all;
+        for (const auto& m : no.messages) all += m;
+        CHECK(all.find("受付 毎日9:00〜22:00、ただいま受付中です") != std::string::npos);  // 12:30 in Tokyo
+        CHECK(all.find("tel:045-000-0000") != std::string::npos);
+        CHECK(all.find("119") != std::string::npos);
+    }
+    SECTION("nothing fits: the hand-over, and the question is kept without the user") {
+        Decision d = b.decide(stored(text_from_user("こんにちは")), user_with("ja"));
+        std::string all;
+        for (const auto& m : d.messages) all += m;
+        CHECK(all.find("ここではお答えできませんでした") != std::string::npos);
+        CHECK(all.find("tel:045-000-0000") != std::string::npos);
+        CHECK(all.find("命に関わる緊急のときは119番へ。") != std::string::npos);
+        REQUIRE(b.store.faq_set.misses.size() == 1);
+        CHECK(b.store.faq_set.misses[0].second == "no_match");
+        CHECK_FALSE(b.store.sessions.count(kUser));
+    }
+    SECTION("something urgent points to 119 first") {
+        Decision d = b.decide(stored(text_from_user("息苦しくて熱がある")), user_with("ja"));
+        REQUIRE_FALSE(d.messages.empty());
+        CHECK(message_text(d.messages[0]).rfind("息苦しい、意識がおかしい、胸が痛いなど命に関わるおそれがあるときは、迷わず119番に電話してください。", 0) == 0);
+    }
+    SECTION("the menu's FAQ button asks for the question") {
+        Decision welcome = b.decide(stored(follow_event()), std::nullopt);
+        Decision d = b.decide(stored(postback_from_user(button_data(welcome.messages[1], "よくある質問"))), user_with("ja"));
+        REQUIRE(d.messages.size() == 1);
+        CHECK(message_text(d.messages[0]).rfind("ご質問をどうぞ。", 0) == 0);
+        Decision answered = b.decide(stored(text_from_user("発熱したとき")), user_with("ja"));
+        REQUIRE_FALSE(answered.messages.empty());
+        CHECK(message_text(answered.messages[0]) == "熱があるときは、外出を控えて相談窓口に電話してください。");
+    }
 }
 
 TEST_CASE("decide: the language flow applies its effect in the transaction and answers in the new language", "[unit][dispatch]") {
