@@ -365,6 +365,14 @@ TEST_CASE("decide: text with no session and no keyword goes to the FAQ", "[unit]
         CHECK(all.find("tel:045-000-0000") != std::string::npos);
         CHECK(all.find("119") != std::string::npos);
     }
+    SECTION("asking the next question instead of saying whether it helped gets it answered") {
+        b.decide(stored(text_from_user("熱が出たらどうすればいいですか？")), user_with("ja"));
+        Decision d = b.decide(stored(text_from_user("発熱したとき")), user_with("ja"));
+        REQUIRE(d.messages.size() == 2);
+        CHECK(message_text(d.messages[0]) == "熱があるときは、外出を控えて相談窓口に電話してください。");
+        CHECK(message_text(d.messages[1]) == "この回答は役に立ちましたか？");
+        CHECK(b.store.faq_set.misses.empty());
+    }
     SECTION("nothing fits: the hand-over, and the question is kept without the user") {
         Decision d = b.decide(stored(text_from_user("こんにちは")), user_with("ja"));
         std::string all;
