@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <set>
+#include <utility>
 
 #include "flows/value.hpp"
 
@@ -65,11 +66,16 @@ void read_fields(const rapidjson::Value& v, Entry& e, int index, std::vector<Ent
     }
     if (v.HasMember("answer")) {
         const auto& a = v["answer"];
-        if (!a.IsObject() || !a.HasMember("ja") || !a["ja"].IsString() || !a.HasMember("en") || !a["en"].IsString()) {
+        if (!a.IsObject()) {
             problem("answer must be {\"ja\": text, \"en\": text}");
         } else {
-            e.answer_ja.assign(a["ja"].GetString(), a["ja"].GetStringLength());
-            e.answer_en.assign(a["en"].GetString(), a["en"].GetStringLength());
+            // each language on its own, so that a missing one is reported and the other is not
+            for (auto [key, out] : {std::pair<const char*, std::string*>{"ja", &e.answer_ja}, {"en", &e.answer_en}}) {
+                out->clear();
+                if (!a.HasMember(key)) continue;
+                if (!a[key].IsString()) problem(std::string("answer.") + key + " must be text");
+                else out->assign(a[key].GetString(), a[key].GetStringLength());
+            }
         }
     }
     if (v.HasMember("links")) {

@@ -111,6 +111,8 @@ Response AdminFaq::misses(const Request& req) {
     )
                            .count();
     auto misses = store_.misses(since, 10000);
+    // oldest first: a group's representative, among equally frequent texts, is the first asked
+    std::reverse(misses.begin(), misses.end());
     std::vector<std::string> texts;
     texts.reserve(misses.size());
     for (const auto& m : misses) texts.push_back(m.text);
