@@ -4,6 +4,7 @@
 /// freezes the recipients and cuts them into batches), cancel, read. One connection, serialised.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,8 +39,13 @@ public:
     virtual ApproveOutcome approve(std::int64_t id, const std::string& approver, bool two_person) = 0;
 
     /// Stops a notification that is not finished: batches not yet taken are cancelled (the one
-    /// being sent, if any, completes).
-    virtual CancelOutcome cancel(std::int64_t id, const std::string& actor) = 0;
+    /// being sent, if any, completes). When staff asked for it in LINE, `manager_notice` (the
+    /// notification as cancelled, their language) gives the LINE messages queued in the outbox
+    /// for them in the same transaction.
+    virtual CancelOutcome cancel(
+        std::int64_t id, const std::string& actor,
+        const std::function<std::string(const NotificationRecord&, const std::string& language)>& manager_notice
+    ) = 0;
 };
 
 std::unique_ptr<NotificationStore> make_pg_notification_store(const std::string& database_url);

@@ -172,7 +172,10 @@ FROM notification_recipients WHERE notification_id = $1 GROUP BY notification_id
         });
     }
 
-    CancelOutcome cancel(std::int64_t id, const std::string& actor) override {
+    CancelOutcome cancel(
+        std::int64_t id, const std::string& actor,
+        const std::function<std::string(const NotificationRecord&, const std::string&)>& manager_notice
+    ) override {
         return db_.run("cancelling a notification", [&](pqxx::work& tx) {
             auto rows = tx.exec_params(
                 "UPDATE notifications SET status = 'cancelled', cancelled_by = $2, finished_at = now() "
@@ -192,6 +195,17 @@ FROM notification_recipients WHERE notification_id = $1 GROUP BY notification_id
                 id
             );
             audit(tx, actor, "notification.cancel", id, "{\"batches_stopped\":" + std::to_string(stopped.affected_rows()) + "}");
+            auto manager = tx.exec_params(
+                "SELECT n.requested_by_user, CASE WHEN u.language = 'en' THEN 'en' ELSE 'ja' END FROM notifications n "
+                "LEFT JOIN users u ON u.user_id = n.requested_by_user WHERE n.id = $1 AND n.requested_by_user IS NOT NULL",
+                id
+            );
+            if (!manager.empty()) {
+                // through the outbox, as the "sent" notice: pushed once, with its own retry key
+                tx.exec_params("INSERT INTO outbox (user_id, messages, must_arrive, retry_key, claimed_at) "
+                               "VALUES ($1, $2::json, true, gen_random_uuid(), '-infinity')",
+                               manager[0][0].c_str(), manager_notice(one(tx, id).value(), manager[0][1].c_str()));
+            }
             return CancelOutcome::cancelled;
         });
     }

@@ -119,6 +119,13 @@ Response invalid(const Request& req, const std::map<std::string, std::string>& e
 }
 
 
+/// The body as a JSON object; false for anything else, and for text that is not UTF-8 (a field
+/// name would otherwise come back inside the 422's JSON).
+bool parse_body(const Request& req, rapidjson::Document& doc) {
+    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(req.body().data(), req.body().size());
+    return !doc.HasParseError() && doc.IsObject();
+}
+
 }  // namespace
 
 const std::vector<std::string>& facility_kinds() {
@@ -185,8 +192,7 @@ Response AdminFacilities::create(const Request& req, const std::string& actor) {
                                  "check-in QR codes can't be made without it");
     }
     rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseIterativeFlag>(req.body().data(), req.body().size());
-    if (doc.HasParseError() || !doc.IsObject()) return message(req, 400, "the body must be a JSON object");
+    if (!parse_body(req, doc)) return message(req, 400, "the body must be a UTF-8 JSON object");
     auto in = read_input(doc, true);
     if (!in.errors.empty()) return invalid(req, in.errors);
     storage::NewFacility f{*in.fields.name, *in.fields.kind, in.fields.address.value_or(""), in.fields.phone.value_or(""),
@@ -216,8 +222,7 @@ Response AdminFacilities::one(const Request& req, std::int64_t id) {
 
 Response AdminFacilities::patch(const Request& req, std::int64_t id, const std::string& actor) {
     rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseIterativeFlag>(req.body().data(), req.body().size());
-    if (doc.HasParseError() || !doc.IsObject()) return message(req, 400, "the body must be a JSON object");
+    if (!parse_body(req, doc)) return message(req, 400, "the body must be a UTF-8 JSON object");
     auto in = read_input(doc, false);
     if (!in.errors.empty()) return invalid(req, in.errors);
     auto f = store_.update(id, in.fields, actor);

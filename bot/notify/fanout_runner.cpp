@@ -10,7 +10,7 @@
 #include "bot/line/rate_limiter.hpp"
 #include "bot/log.hpp"
 #include "bot/metrics.hpp"
-#include "bot/notify/draft.hpp"
+#include "bot/notify/manager_notice.hpp"
 #include "storage/errors.hpp"
 
 namespace sapo::notify {
@@ -45,25 +45,6 @@ storage::SendOutcome classify(const line::Result& r) {
 
 std::string notification_message_json(const std::string& text) {
     return "{\"type\":\"text\",\"text\":\"" + log::json_escape(text) + "\"}";
-}
-
-std::string manager_notice_json(const storage::FinishedNotification& n) {
-    const bool en = n.manager_language == "en";
-    std::string text;
-    if (en) {
-        text = "The notification you asked for (" + n.facility_name + ", " + format_date(n.window_date, "en") + " " +
-               n.window_from + "-" + n.window_to + ") has been sent to " + std::to_string(n.sent) + " people.";
-        if (n.failed > 0) {
-            text += " It could not be sent to " + std::to_string(n.failed) + " people; the health centre is looking into it.";
-        }
-    } else {
-        text = "ご依頼の通知（" + n.facility_name + "、" + format_date(n.window_date, "ja") + " " + n.window_from + "〜" +
-               n.window_to + "）を" + std::to_string(n.sent) + "人の方にお送りしました。";
-        if (n.failed > 0) {
-            text += std::to_string(n.failed) + "人の方には送ることができませんでした。保健所の担当者が確認します。";
-        }
-    }
-    return "[" + notification_message_json(text) + "]";
 }
 
 class FanoutRunner::Impl {
@@ -123,7 +104,7 @@ public:
                 if (busy && now - last_bookkeeping < std::chrono::seconds(1)) continue;
                 last_bookkeeping = now;
                 store->start_approved();
-                for (const auto& n : store->finish_settled(manager_notice_json)) {
+                for (const auto& n : store->finish_settled(manager_sent_notice_json)) {
                     log::info("notification finished", {{"notification", std::to_string(n.id)}, {"status", n.status},
                                                          {"sent", std::to_string(n.sent)}, {"failed", std::to_string(n.failed)}});
                 }

@@ -26,9 +26,6 @@ struct FanoutOptions {
 /// The text LINE multicasts to a batch: one text message.
 std::string notification_message_json(const std::string& text);
 
-/// What a manager who asked from LINE is told when their notification has gone out.
-std::string manager_notice_json(const storage::FinishedNotification& n);
-
 class FanoutRunner {
 public:
     using StoreFactory = std::function<std::unique_ptr<storage::FanoutStore>()>;

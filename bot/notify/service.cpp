@@ -1,5 +1,7 @@
 #include "bot/notify/service.hpp"
 
+#include "bot/notify/manager_notice.hpp"
+
 namespace sapo::notify {
 
 NotificationService::NotificationService(storage::NotificationStore& store, storage::FacilityStore& facilities,
@@ -43,7 +45,7 @@ ActionResult NotificationService::approve(std::int64_t id, const std::string& ap
 
 ActionResult NotificationService::cancel(std::int64_t id, const std::string& actor) {
     using O = storage::CancelOutcome;
-    switch (store_.cancel(id, actor)) {
+    switch (store_.cancel(id, actor, manager_cancelled_notice_json)) {
         case O::cancelled:
             return {ActionResult::Kind::ok, "", store_.get(id)};
         case O::not_found:

@@ -407,6 +407,11 @@ TEST_CASE_METHOD(CheckinService, "checkin e2e: invalid facilities get 422 with a
     SECTION("a body that is not a JSON object") {
         CHECK(admin("POST", "/admin/api/facilities", "not json").status == 400);
         CHECK(admin("POST", "/admin/api/facilities", "[1,2]").status == 400);
+        // a field name that is not UTF-8 would come back inside the answer's JSON
+        auto bad = admin("POST", "/admin/api/facilities", "{\"\xff\xfe\":\"x\",\"name\":\"a\",\"kind\":\"教育\"}");
+        CHECK(bad.status == 400);
+        CHECK(bad.body == R"({"message":"the body must be a UTF-8 JSON object"})");
+        CHECK(query_value(db.url(), "SELECT count(*) FROM facilities") == "0");
     }
     SECTION("a valid phone and manager pass") {
         auto ok = admin("POST", "/admin/api/facilities",

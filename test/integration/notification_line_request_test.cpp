@@ -128,3 +128,49 @@ TEST_CASE("notify: only staff can ask in LINE, and hours not over yet are refuse
     CHECK(r.all_text().find("その時間帯はまだ終わっていません。") != std::string::npos);
     CHECK(query_value(s.db.url(), "SELECT count(*) FROM notifications") == "0");
 }
+
+TEST_CASE("notify: a manager whose request an operator cancels is told so", "[notify][line]") {
+    if (!have_test_postgres()) return;
+    Service s;
+    const std::string date = tokyo_date(tokyo_midnight(1));
+    const std::string date_ja = tokyo_date(tokyo_midnight(1), true);
+    const std::string manager = user(3);
+    exec_sql(s.db.url(), "INSERT INTO facilities (name, kind, phone) VALUES ('食堂みどり', '飲食店', '03-2222-3333')");
+    exec_sql(s.db.url(), "INSERT INTO facility_staff (facility_id, user_id, role) VALUES (1, '" + manager + "', 'manager')");
+    s.say(manager, "通知を依頼する");
+    s.say(manager, "昨日");
+    s.say(manager, "18");
+    s.say(manager, "20");
+    s.say(manager, "集団発生の疑い");
+    REQUIRE(s.say(manager, "はい").all_text().find("ご依頼を受け付けました（受付番号 1）。") != std::string::npos);
+
+    const std::map<std::string, std::string> admin{{"Authorization", std::string("Bearer ") + kAdminToken},
+                                                   {"X-Operator", "sato"}};
+    auto cancelled = http_request(s.sapo.port(), "POST", "/admin/api/notifications/1/cancel", "", admin);
+    INFO(cancelled.body);
+    REQUIRE(cancelled.status == 200);
+
+    const std::string told = "ご依頼の通知（食堂みどり、" + date_ja +
+                             " 18:00〜20:00）は、保健所・県の担当者の判断で送信を取りやめました。ご不明な点は保健所にお問い合わせください。";
+    bool pushed = s.line.wait_for(
+        [&](const std::vector<line::RecordedRequest>& all) {
+            for (const auto& q : all) {
+                if (q.path == line::FakeLineServer::kPushPath && q.accepted() && q.body.find(manager) != std::string::npos) {
+                    return q.body.find(told) != std::string::npos;
+                }
+            }
+            return false;
+        },
+        seconds(15)
+    );
+    INFO(s.sapo.log());
+    CHECK(pushed);
+    CHECK(s.line.accepted(line::FakeLineServer::kMulticastPath).empty());
+    // an operator's own draft tells no one when it is cancelled
+    auto own = http_request(s.sapo.port(), "POST", "/admin/api/notifications",
+                            R"({"facility_id":1,"date":")" + date + R"(","from":"18:00","to":"20:00","template":"tokyo_2"})",
+                            admin);
+    REQUIRE(own.status == 201);
+    REQUIRE(http_request(s.sapo.port(), "POST", "/admin/api/notifications/2/cancel", "", admin).status == 200);
+    CHECK(query_value(s.db.url(), "SELECT count(*) FROM outbox WHERE event_id IS NULL") == "1");
+}
