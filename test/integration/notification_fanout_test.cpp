@@ -559,7 +559,7 @@ TEST_CASE_METHOD(Fanout, "fanout: two instances on one database send each batch 
     CHECK(batches(g, "accepted") == 7);
 }
 
-TEST_CASE_METHOD(Fanout, "fanout: targets are the distinct followers at the facility in [from, to), frozen at approval",
+TEST_CASE_METHOD(Fanout, "fanout: targets are the distinct followers at the facility from the start up to the end of the window, frozen at approval",
                  "[pg][net][e2e][notify][fanout]") {
     if (skip_without_postgres()) return;
     // one runner; a batch whose sends all fail waits a second before it goes again
