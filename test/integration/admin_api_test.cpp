@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "test/integration/service_fixture.hpp"
+#include "test/support/cli_runner.hpp"
 
 using namespace sapo;
 using namespace sapo::test;
@@ -22,14 +23,6 @@ rapidjson::Document json(const std::string& text) {
     rapidjson::Document doc;
     doc.Parse(text.c_str());
     return doc;
-}
-
-std::string read_source_file(const std::string& relative) {
-    std::ifstream in(std::string(SAPO_SOURCE_DIR) + "/" + relative, std::ios::binary);
-    REQUIRE(in);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "test/integration/line_replies.hpp"
+#include "test/support/cli_runner.hpp"
 
 using namespace sapo;
 using namespace sapo::test;
@@ -18,14 +19,6 @@ using std::chrono::seconds;
 namespace {
 
 constexpr const char* kAdminToken = "conversation-admin-token";
-
-std::string read_source_file(const std::string& relative) {
-    std::ifstream in(std::string(SAPO_SOURCE_DIR) + "/" + relative, std::ios::binary);
-    REQUIRE(in);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
     auto at = text.find(from);

@@ -47,14 +47,6 @@ rapidjson::Document parse_json(const std::string& text) {
     return doc;
 }
 
-std::string read_source_file(const std::string& relative) {
-    std::ifstream in(std::string(SAPO_SOURCE_DIR) + "/" + relative, std::ios::binary);
-    REQUIRE(in);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 struct StarterEntry {
     std::string id;
     std::string question;

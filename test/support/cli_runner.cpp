@@ -22,6 +22,13 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
+std::string read_source_file(const std::string& relative) {
+    const std::string path = std::string(SAPO_SOURCE_DIR) + "/" + relative;
+    INFO(path);
+    REQUIRE(std::filesystem::exists(path));
+    return slurp(path);
+}
+
 void write_file(const std::string& path, const std::string& content) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     REQUIRE(out);

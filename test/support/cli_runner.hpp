@@ -21,6 +21,8 @@ CliRun run_sapo(const std::vector<std::string>& args, const std::map<std::string
                 const std::string& input = "", std::chrono::seconds timeout = std::chrono::seconds(30));
 
 std::string slurp(const std::string& path);
+/// A file of this source tree (e.g. "config/faq/starter.json"); fails the test when it is missing.
+std::string read_source_file(const std::string& relative);
 void write_file(const std::string& path, const std::string& content);
 
 /// A directory under /tmp, removed with everything in it at the end of the test.
