@@ -16,6 +16,10 @@
 #include "bot/http/facility_pages.hpp"
 #include "bot/faq/shipped.hpp"
 #include "bot/http/admin_faq.hpp"
+#include "bot/http/admin_health.hpp"
+#include "bot/health/effects.hpp"
+#include "bot/health/prompts.hpp"
+#include "bot/health/scheduler.hpp"
 #include "bot/http/admin_notifications.hpp"
 #include "bot/notify/fanout_runner.hpp"
 #include "bot/notify/service.hpp"
@@ -34,6 +38,7 @@
 #include "storage/facility_store.hpp"
 #include "storage/fanout_store.hpp"
 #include "storage/faq_store.hpp"
+#include "storage/health_store.hpp"
 #include "storage/notification_store.hpp"
 #include "storage/flow_store.hpp"
 #include "storage/migrations.hpp"
@@ -147,7 +152,12 @@ int serve(const Config& config) {
     auto faq_store = storage::make_pg_faq_store(config.database_url);
     if (faq_store->seed(faq::shipped_entries(), "sapo (shipped FAQ)")) log::info("installed the shipped FAQ");
     auto faq_catalog = std::make_shared<faq::Catalog>();
-    auto effects = dispatch::all_effects(&links, &draft_settings, faq_catalog, *faq_hours);
+    // Daily health report: red flags are pushed to the operators' group when one is configured.
+    const health::HealthSettings health_settings{config.health_alert_group};
+    if (config.health_alert_group.empty()) {
+        log::warn("SAPO_HEALTH_ALERT_GROUP is not set: health alerts are only listed in the admin API, not pushed to LINE");
+    }
+    auto effects = dispatch::all_effects(&links, &draft_settings, faq_catalog, *faq_hours, &health_settings);
     auto flow_store = storage::make_pg_flow_store(config.database_url);
     for (const auto& id : dispatch::seed_shipped_flows(*flow_store, effects)) {
         log::info("installed a shipped flow", {{"flow", id}, {"version", "1"}});
@@ -219,8 +229,27 @@ int serve(const Config& config) {
     );
     http::AdminNotifications admin_notifications(notifications, [&fanout] { fanout.wake(); });
     http::AdminFaq admin_faq(*faq_store);
+    // Health prompts: the scheduler claims each (patient, day, slot) once in the database; their
+    // own runner sends them as multicasts, paced like notifications.
+    auto prompt_options = fanout_options;
+    prompt_options.kind = "health_prompt_run";
+    notify::FanoutRunner prompt_runner(
+        prompt_options, [&config] { return storage::make_pg_health_prompt_store(config.database_url); }, *line_client
+    );
+    const auto globals = dispatch::flow_globals(config);
+    std::map<storage::PromptSlot, health::PromptMessages> prompt_messages;
+    for (auto slot : {storage::PromptSlot::morning, storage::PromptSlot::reminder, storage::PromptSlot::closing}) {
+        prompt_messages[slot] = health::prompt_messages(slot, globals);
+    }
+    health::HealthScheduler health_scheduler(
+        {config.health_morning_minute, config.health_reminder_minute, config.health_reminder_gap, config.health_schedule_interval},
+        storage::make_pg_health_store(config.database_url), clock, std::move(prompt_messages), [&prompt_runner] { prompt_runner.wake(); }
+    );
+    auto health_store = storage::make_pg_health_store(config.database_url);
+    http::AdminHealth admin_health(*health_store, health_scheduler, clock,
+                                   {config.health_code_valid_days, config.health_missing_minute});
     http::AdminEndpoints admin(admin_token, *flow_store, effects, [&catalog] { catalog.invalidate(); }, &admin_facilities,
-                               &admin_notifications, &admin_faq);
+                               &admin_notifications, &admin_faq, &admin_health);
     http::FacilityPages facility_pages(*facility_store, links);
     http::Server server(
         ioc, endpoint, http::make_router(webhook, *health, dev.get(), &admin, &facility_pages), server_options
@@ -228,6 +257,8 @@ int serve(const Config& config) {
 
     dispatcher.start();
     fanout.start();
+    prompt_runner.start();
+    health_scheduler.start();
     server.start();
     const auto listening = config.listen_host + ":" + std::to_string(server.local_endpoint().port());
     if (config.public_base_url.empty()) links.set_base_url("http://" + listening);
@@ -284,6 +315,8 @@ int serve(const Config& config) {
     for (auto& t : io_threads) t.join();
 
     maintenance.stop();
+    health_scheduler.stop();
+    prompt_runner.stop();
     fanout.stop();       // each runner finishes and records the batch it is sending
     writer->stop();      // commits what was queued
     dispatcher.stop();   // handles what was queued

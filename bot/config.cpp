@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -60,6 +61,31 @@ void check_url(const std::string& key, const std::string& url) {
     if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0) {
         throw ConfigError(key, "must start with https:// (or http:// for a loopback test server)");
     }
+}
+
+/// "HH:MM" (00:00–23:59) as minutes since midnight.
+int parse_clock_minute(const std::string& key, const std::string& v) {
+    if (v.size() != 5 || v[2] != ':' || !std::isdigit(static_cast<unsigned char>(v[0])) ||
+        !std::isdigit(static_cast<unsigned char>(v[1])) || !std::isdigit(static_cast<unsigned char>(v[3])) ||
+        !std::isdigit(static_cast<unsigned char>(v[4]))) {
+        throw ConfigError(key, "must be a time of day as HH:MM, e.g. 09:00");
+    }
+    const int h = (v[0] - '0') * 10 + (v[1] - '0');
+    const int m = (v[3] - '0') * 10 + (v[4] - '0');
+    if (h > 23 || m > 59) throw ConfigError(key, "must be a time of day as HH:MM between 00:00 and 23:59");
+    return h * 60 + m;
+}
+
+/// A decimal number such as 39.0 within [lo, hi].
+double parse_decimal(const std::string& key, const std::string& v, double lo, double hi) {
+    double d = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+    if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || d < lo || d > hi) {
+        std::ostringstream range;
+        range << "must be a number from " << lo << " to " << hi;
+        throw ConfigError(key, range.str());
+    }
+    return d;
 }
 
 /// Applies one setting given as text (from the file or the environment).
@@ -140,6 +166,26 @@ void apply(Config& c, const std::string& key, const std::string& name, const std
     } else if (name == "notify_two_person_rule") {
         if (v != "0" && v != "1") throw ConfigError(key, "must be 1 (an operator other than the drafter approves) or 0");
         c.notify_two_person_rule = v == "1";
+    } else if (name == "health_morning" || name == "health_reminder" || name == "health_missing_from") {
+        const int minute = parse_clock_minute(key, v);
+        (name == "health_morning" ? c.health_morning_minute
+         : name == "health_reminder" ? c.health_reminder_minute
+                                     : c.health_missing_minute) = minute;
+    } else if (name == "health_reminder_gap_min") {
+        c.health_reminder_gap = std::chrono::minutes(parse_int(key, v, 0, 720));
+    } else if (name == "health_fever_alert") {
+        c.health_fever_alert = parse_decimal(key, v, 37.0, 42.0);
+    } else if (name == "health_spo2_alert") {
+        c.health_spo2_alert = parse_decimal(key, v, 80, 99);
+    } else if (name == "health_alert_group") {
+        if (!v.empty() && (v.size() != 33 || (v[0] != 'C' && v[0] != 'U' && v[0] != 'R'))) {
+            throw ConfigError(key, "must be a LINE group id (C + 32 hex digits), or a user id (U...)");
+        }
+        c.health_alert_group = v;
+    } else if (name == "health_code_valid_days") {
+        c.health_code_valid_days = static_cast<int>(parse_int(key, v, 1, 90));
+    } else if (name == "health_schedule_interval_ms") {
+        c.health_schedule_interval = milliseconds(parse_int(key, v, 100, 600000));
     } else if (name == "log_level") {
         static const std::set<std::string> levels{"debug", "info", "warn", "error"};
         if (!levels.count(v)) throw ConfigError(key, "must be one of debug, info, warn, error");
@@ -177,6 +223,15 @@ const std::map<std::string, std::string>& env_settings() {
         {"SAPO_FANOUT_MAX_ATTEMPTS", "fanout_max_attempts"},
         {"SAPO_FANOUT_RETRY_BASE_MS", "fanout_retry_base_ms"},
         {"SAPO_NOTIFY_TWO_PERSON_RULE", "notify_two_person_rule"},
+        {"SAPO_HEALTH_MORNING", "health_morning"},
+        {"SAPO_HEALTH_REMINDER", "health_reminder"},
+        {"SAPO_HEALTH_MISSING_FROM", "health_missing_from"},
+        {"SAPO_HEALTH_REMINDER_GAP_MIN", "health_reminder_gap_min"},
+        {"SAPO_HEALTH_FEVER_ALERT", "health_fever_alert"},
+        {"SAPO_HEALTH_SPO2_ALERT", "health_spo2_alert"},
+        {"SAPO_HEALTH_ALERT_GROUP", "health_alert_group"},
+        {"SAPO_HEALTH_CODE_VALID_DAYS", "health_code_valid_days"},
+        {"SAPO_HEALTH_SCHEDULE_INTERVAL_MS", "health_schedule_interval_ms"},
     };
     return m;
 }
@@ -206,8 +261,12 @@ void apply_file(Config& c, const std::string& key, const std::string& path) {
             value = m.value.GetString();
         } else if (m.value.IsInt64()) {
             value = std::to_string(m.value.GetInt64());
+        } else if (m.value.IsDouble()) {
+            std::ostringstream number;
+            number << m.value.GetDouble();
+            value = number.str();
         } else {
-            throw ConfigError(name, "must be a string or an integer");
+            throw ConfigError(name, "must be a string or a number");
         }
         apply(c, name, name, value);
     }

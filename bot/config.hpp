@@ -85,6 +85,17 @@ struct Config {
     std::chrono::milliseconds fanout_retry_base{2000};     ///< wait before a batch's next send; doubles
     bool notify_two_person_rule = true;  ///< the approver must not be the operator who drafted it
 
+    // Daily health report (bot/health)
+    int health_morning_minute = 9 * 60;     ///< the prompt, Asia/Tokyo minute of the day
+    int health_reminder_minute = 10 * 60;   ///< the reminder to those without a complete report
+    int health_missing_minute = 12 * 60;    ///< from then on, the no-answer list holds everyone missing
+    std::chrono::minutes health_reminder_gap{30};  ///< a late morning prompt is not followed by the reminder sooner
+    double health_fever_alert = 39.0;       ///< °C at or above which a report raises an alert
+    double health_spo2_alert = 93;          ///< SpO2 % at or below which a report raises an alert
+    std::string health_alert_group;         ///< the operators' LINE group (or user) that alerts are pushed to
+    int health_code_valid_days = 14;        ///< how long an enrollment code works
+    std::chrono::milliseconds health_schedule_interval{30000};  ///< how often the scheduler looks at the clock
+
     std::string log_level = "info";
     std::string config_path;  ///< the file that was read, empty for defaults only
 

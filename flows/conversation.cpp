@@ -153,6 +153,14 @@ Outcome Conversation::on_text(const InboundEvent& event, const std::optional<Ses
             return start(flow->id, std::move(out), context, {{"trigger.text", Value(event.text)}, {"trigger.rest", Value(typed)}});
         }
     }
+    if (!typed.empty() && typed.size() <= 16 &&
+        typed.find_first_not_of("0123456789") == std::string::npos) {
+        for (const auto& flow : flows_.all_published()) {
+            if (flow->triggers.digits != static_cast<int>(typed.size())) continue;
+            out.route = "keyword";
+            return start(flow->id, std::move(out), context, {{"trigger.text", Value(event.text)}, {"trigger.rest", Value(typed)}});
+        }
+    }
     if (flows_.published(kFaqFlow)) {
         out.route = "faq";
         return start(kFaqFlow, std::move(out), context, {{"trigger.text", Value(event.text)}});
@@ -165,6 +173,20 @@ Outcome Conversation::on_postback(const InboundEvent& event, const std::optional
                                   const StepContext& context) const {
     auto data = decode_postback(event.postback_data);
     if (data && !data->open_flow.empty() && flows_.published(data->open_flow)) {
+        // The flow is already under way (a report half answered when the reminder's button is
+        // tapped): carry on from its question instead of starting over.
+        if (session && session->flow_id == data->open_flow && session->waiting != Session::Waiting::effect) {
+            if (auto flow = flows_.version(session->flow_id, session->version)) {
+                auto again = repeat_question(*flow, *session, context);
+                if (!again.empty()) {
+                    out.route = "resume";
+                    say(out, builtin_text("resume", context.language));
+                    for (auto& m : again) out.messages.push_back(std::move(m));
+                    out.session = session;
+                    return out;
+                }
+            }
+        }
         out.route = "open";
         return start(data->open_flow, std::move(out), context);
     }

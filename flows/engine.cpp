@@ -64,6 +64,7 @@ constexpr BuiltinText kTexts[] = {
      "That button belongs to an earlier message and no longer works."},
     {"stale_button_resume", "このボタンは前のメッセージのもので、いまは使えません。いまの質問にお答えください。",
      "That button belongs to an earlier message and no longer works. Please answer the current question."},
+    {"resume", "前回の続きから再開します。", "Let's continue where you stopped."},
     {"timed_out", "前回の会話は時間がたったため終了しました。", "Your earlier conversation ended because some time has passed."},
     {"not_text", "文字かボタンでお送りください。", "Please send text or tap a button."},
     {"flow_error",

@@ -255,9 +255,17 @@ private:
                 else t.codes = m.value.GetBool();
                 continue;
             }
+            if (name == "digits") {
+                if (!m.value.IsInt() || m.value.GetInt() < 4 || m.value.GetInt() > 16) {
+                    flow_problem("the trigger \"digits\" must be a whole number from 4 to 16 (the length of the code)");
+                } else {
+                    t.digits = m.value.GetInt();
+                }
+                continue;
+            }
             auto* list = name == "keywords" ? &t.keywords_normalized : name == "prefixes" ? &t.prefixes_normalized : nullptr;
             if (!list) {
-                flow_problem("unknown trigger " + quoted(name) + "; use \"keywords\", \"prefixes\" or \"codes\"");
+                flow_problem("unknown trigger " + quoted(name) + "; use \"keywords\", \"prefixes\", \"codes\" or \"digits\"");
                 continue;
             }
             if (!m.value.IsArray()) {

@@ -94,6 +94,9 @@ struct Triggers {
     /// A message that is one code-like word (9–16 letters and digits, both present) starts the
     /// flow, the word in trigger.rest: a check-in code sent on its own.
     bool codes = false;
+    /// A message that is exactly this many digits (any width) starts the flow, the digits in
+    /// trigger.rest: an enrollment code sent on its own. 0: off.
+    int digits = 0;
 };
 
 struct Flow {

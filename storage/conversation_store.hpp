@@ -12,6 +12,7 @@
 #include "flows/engine.hpp"
 #include "storage/checkin_tx.hpp"
 #include "storage/faq_tx.hpp"
+#include "storage/health_tx.hpp"
 
 namespace sapo::storage {
 
@@ -36,6 +37,9 @@ public:
 
     /// The FAQ, for the faq.* effects.
     virtual FaqTx& faq() = 0;
+
+    /// Patients, enrolment, alerts and reports, for the health.* effects.
+    virtual HealthTx& health() = 0;
 };
 
 }  // namespace sapo::storage

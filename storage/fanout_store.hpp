@@ -22,6 +22,8 @@ struct ClaimedBatch {
     std::string retry_key;
     std::string language;  ///< "ja" | "en"
     std::string text;      ///< the notification's text in that language
+    /// LINE message objects (JSON) to send instead of one text message of `text`.
+    std::vector<std::string> messages;
     int attempts = 0;      ///< sends before this one
     std::vector<std::string> user_ids;
 };

@@ -15,6 +15,7 @@
 #include "storage/errors.hpp"
 #include "storage/facility_records.hpp"
 #include "storage/faq_tx.hpp"
+#include "storage/health_tx.hpp"
 
 namespace sapo::storage::pg {
 
@@ -54,6 +55,12 @@ const std::vector<Statement>& faq_statements();
 
 /// The FaqTx of one event's transaction.
 std::unique_ptr<FaqTx> make_faq_tx(pqxx::work& tx);
+
+/// The statements of the health-report transaction part (prepared with the dispatcher's).
+const std::vector<Statement>& health_statements();
+
+/// The HealthTx of one event's transaction.
+std::unique_ptr<HealthTx> make_health_tx(pqxx::work& tx);
 
 /// The CheckinTx of one event's transaction.
 std::unique_ptr<CheckinTx> make_checkin_tx(pqxx::work& tx);

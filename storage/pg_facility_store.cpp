@@ -132,6 +132,8 @@ WHERE i.inhparent = 'checkins'::regclass ORDER BY c.relname)sql");
                     .affected_rows();
             report.faq_misses_deleted =
                 tx.exec_params("DELETE FROM faq_misses WHERE at < to_timestamp($1 / 1000.0)", cutoff_ms).affected_rows();
+            // the enrolment lockout looks back 40 minutes: older attempts only say who typed codes
+            tx.exec("DELETE FROM enrollment_attempts WHERE attempted_at < now() - interval '1 day'");
             return report;
         });
     }

@@ -183,6 +183,11 @@ public:
         return *faq_;
     }
 
+    HealthTx& health() override {
+        if (!health_) health_ = pg::make_health_tx(tx_);
+        return *health_;
+    }
+
     /// The session of `user_id` as next_pending already read it (columns from `first` on).
     void preload(const std::string& user_id, const pqxx::row& row, int first) {
         preloaded_user_ = user_id;
@@ -244,6 +249,7 @@ private:
     pqxx::work& tx_;
     std::unique_ptr<CheckinTx> checkins_;
     std::unique_ptr<FaqTx> faq_;
+    std::unique_ptr<HealthTx> health_;
     std::optional<std::string> preloaded_user_;
     std::optional<flows::Session> preloaded_;
 };
@@ -493,6 +499,7 @@ private:
             for (const auto& s : kStatements) c->prepare(s.name, s.sql);
             for (const auto& s : pg::checkin_statements()) c->prepare(s.name, s.sql);
             for (const auto& s : pg::faq_statements()) c->prepare(s.name, s.sql);
+            for (const auto& s : pg::health_statements()) c->prepare(s.name, s.sql);
             conn_ = std::move(c);
         }
         return *conn_;

@@ -11,11 +11,13 @@
 namespace sapo::dispatch {
 
 EffectRegistry all_effects(const facility::LinkMaker* links, const notify::DraftSettings* notifications,
-                           std::shared_ptr<faq::Catalog> faq_catalog, faq::Hours faq_hours) {
+                           std::shared_ptr<faq::Catalog> faq_catalog, faq::Hours faq_hours,
+                           const health::HealthSettings* health) {
     auto r = builtin_effects();
     facility::add_facility_effects(r, links);
     notify::add_notification_effects(r, notifications);
     faq::add_faq_effects(r, std::move(faq_catalog), faq_hours);
+    health::add_health_effects(r, health);
     return r;
 }
 
@@ -29,7 +31,8 @@ flows::Registry make_flow_registry(const EffectRegistry& effects, std::vector<st
         if (!t) throw std::runtime_error("templates/" + file.path + ": " + (problems.empty() ? "unreadable" : problems.front()));
         r.templates.emplace(t->id, std::move(*t));
     }
-    r.globals = {"call_center_phone", "emergency_phone", "profile.language"};
+    r.globals = {"call_center_phone", "emergency_phone", "profile.language", "health_fever_alert", "health_spo2_alert",
+                 "health_morning"};
     r.flow_ids = std::move(flow_ids);
     return r;
 }
@@ -38,6 +41,11 @@ flows::Variables flow_globals(const Config& config) {
     return {
         {"call_center_phone", flows::Value(config.call_center_phone)},
         {"emergency_phone", flows::Value(config.emergency_phone)},
+        {"health_fever_alert", flows::Value(config.health_fever_alert)},
+        {"health_spo2_alert", flows::Value(config.health_spo2_alert)},
+        {"health_morning", flows::Value(std::to_string(config.health_morning_minute / 60) + ":" +
+                                        (config.health_morning_minute % 60 < 10 ? "0" : "") +
+                                        std::to_string(config.health_morning_minute % 60))},
     };
 }
 

@@ -10,6 +10,7 @@
 #include "bot/dispatch/effects.hpp"
 #include "bot/facility/links.hpp"
 #include "bot/faq/effects.hpp"
+#include "bot/health/effects.hpp"
 #include "bot/notify/draft.hpp"
 #include "flows/loader.hpp"
 #include "flows/model.hpp"
@@ -17,17 +18,19 @@
 
 namespace sapo::dispatch {
 
-/// Every effect this sapo has: builtin_effects(), the facility, notification and FAQ effects.
+/// Every effect this sapo has: builtin_effects(), the facility, notification, FAQ and health effects.
 /// `links` and `notifications` may be null where effects are only validated or printed (sapo
 /// flows validate, simulate).
 EffectRegistry all_effects(const facility::LinkMaker* links, const notify::DraftSettings* notifications = nullptr,
-                           std::shared_ptr<faq::Catalog> faq_catalog = nullptr, faq::Hours faq_hours = {});
+                           std::shared_ptr<faq::Catalog> faq_catalog = nullptr, faq::Hours faq_hours = {},
+                           const health::HealthSettings* health = nullptr);
 
 /// Effects from `effects`, the shipped templates, the settings as globals; goto targets checked
 /// against `flow_ids` (empty: not checked). Throws when a shipped template does not load.
 flows::Registry make_flow_registry(const EffectRegistry& effects, std::vector<std::string> flow_ids = {});
 
-/// The placeholder values from the configuration: call_center_phone, emergency_phone.
+/// The placeholder values from the configuration: call_center_phone, emergency_phone, and the
+/// health report's health_fever_alert, health_spo2_alert, health_morning ("9:00").
 flows::Variables flow_globals(const Config& config);
 
 /// Installs each shipped flow whose id the database has never seen, as published version 1.

@@ -124,6 +124,13 @@ Response AdminEndpoints::route(const Request& req, const std::string& path) {
         return notifications_->handle(req, rest.substr(13), *operator_name(req));
     }
     if (notifications_ && rest == "notification-templates") return notifications_->templates(req);
+    if (health_ && (rest == "patients" || rest.rfind("patients/", 0) == 0)) {
+        return health_->patients(req, rest.substr(8), *operator_name(req));
+    }
+    if (health_ && rest.rfind("health/", 0) == 0) return health_->health(req, rest.substr(7));
+    if (health_ && (rest == "alerts" || rest.rfind("alerts/", 0) == 0)) {
+        return health_->alerts(req, rest.substr(6), *operator_name(req));
+    }
     if (faq_ && (rest == "faq" || rest.rfind("faq/", 0) == 0)) return faq_->handle(req, rest.substr(3), *operator_name(req));
     if (rest == "flows") {
         if (method != bhttp::verb::get) return not_allowed(req, "GET");

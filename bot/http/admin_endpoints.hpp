@@ -15,6 +15,7 @@
 
 #include "bot/http/admin_facilities.hpp"
 #include "bot/http/admin_faq.hpp"
+#include "bot/http/admin_health.hpp"
 #include "bot/http/admin_notifications.hpp"
 #include "bot/http/server.hpp"
 #include "storage/flow_store.hpp"
@@ -26,17 +27,19 @@ public:
     /// `on_publish` runs after a flow is published (the dispatcher's catalog re-reads versions).
     /// `facilities` (null: none) serves /admin/api/facilities.
     /// `notifications` (null: none) serves /admin/api/notifications and notification-templates,
-    /// `faq` (null: none) /admin/api/faq.
+    /// `faq` (null: none) /admin/api/faq, `health` (null: none) /admin/api/patients, health/…
+    /// and alerts.
     AdminEndpoints(std::string token, storage::FlowStore& flows, const dispatch::EffectRegistry& effects,
                    std::function<void()> on_publish, AdminFacilities* facilities = nullptr,
-                   AdminNotifications* notifications = nullptr, AdminFaq* faq = nullptr)
+                   AdminNotifications* notifications = nullptr, AdminFaq* faq = nullptr, AdminHealth* health = nullptr)
         : token_(std::move(token)),
           flows_(flows),
           effects_(effects),
           on_publish_(std::move(on_publish)),
           facilities_(facilities),
           notifications_(notifications),
-          faq_(faq) {}
+          faq_(faq),
+          health_(health) {}
 
     /// Waits for the requests already taken to be answered.
     ~AdminEndpoints();
@@ -62,6 +65,7 @@ private:
     AdminFacilities* facilities_;
     AdminNotifications* notifications_;
     AdminFaq* faq_;
+    AdminHealth* health_;
     boost::asio::thread_pool worker_{1};
 };
 

@@ -70,7 +70,8 @@ public:
     }
 
     storage::SendOutcome send(const storage::ClaimedBatch& b) {
-        auto results = line.multicast(b.user_ids, {notification_message_json(b.text)}, b.retry_key);
+        auto results = line.multicast(b.user_ids, b.messages.empty() ? std::vector<std::string>{notification_message_json(b.text)} : b.messages,
+                                      b.retry_key);
         auto outcome = results.empty() ? storage::SendOutcome{storage::SendOutcome::Kind::failed, 0, "", "no result"}
                                        : classify(results.front());
         const char* label = outcome.kind == storage::SendOutcome::Kind::accepted      ? "accepted"
@@ -78,8 +79,8 @@ public:
                                                                                       : "failed";
         batch_counter(label).inc();
         if (outcome.kind != storage::SendOutcome::Kind::accepted) {
-            log::warn("notification batch not accepted",
-                      {{"notification", std::to_string(b.notification_id)}, {"batch", std::to_string(b.batch_no)},
+            log::warn(options.kind + " batch not accepted",
+                      {{options.kind, std::to_string(b.notification_id)}, {"batch", std::to_string(b.batch_no)},
                        {"status", std::to_string(outcome.status)}, {"outcome", label}, {"error", outcome.error}});
         }
         return outcome;

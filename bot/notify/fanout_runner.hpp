@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "bot/line/client.hpp"
 #include "storage/fanout_store.hpp"
@@ -21,6 +22,8 @@ struct FanoutOptions {
     int max_attempts = 10;          ///< sends of one batch (each with the client's own retries)
     std::chrono::milliseconds retry_base{2000};     ///< wait before the 2nd send; doubles after
     std::chrono::milliseconds retry_max{300000};
+    /// What the batches are, in logs ("notification", "health_prompt_run").
+    std::string kind = "notification";
 };
 
 /// The text LINE multicasts to a batch: one text message.

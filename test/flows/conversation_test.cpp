@@ -241,12 +241,14 @@ TEST_CASE("a postback answers the question the session waits at", "[unit][flows]
         CHECK(texts(done.messages) ==
               std::vector<std::string>{"sapo will write to you in English from now on. Send \"menu\" to see the menu."});
     }
-    SECTION("typed text answers too") {
+    SECTION("typed text answers too: the health report starts, asking who the user reports for") {
         auto out = w.text("健康観察", menu.session);
         CHECK(out.route == "answer");
-        REQUIRE_FALSE(out.messages.empty());
-        CHECK(out.messages[0].text ==
-              "健康観察の報告は、保健所からご案内があった方が対象です。まもなくこちらから報告できるようになります。");
+        CHECK(out.awaiting_effect);
+        REQUIRE(out.effects.size() == 1);
+        CHECK(out.effects[0].name == "health.begin");
+        REQUIRE(out.session);
+        CHECK(out.session->flow_id == "health_report");
     }
 }
 

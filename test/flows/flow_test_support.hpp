@@ -66,11 +66,25 @@ inline constexpr const char* kFacilityQrTemplate = R"({
   "message": {"ja": {"type": "image", "originalContentUrl": "{{qr_png_url}}", "previewImageUrl": "{{qr_png_url}}"}}
 })";
 
+/// A small stand-in for templates/health_emergency.json.
+inline constexpr const char* kHealthEmergencyTemplate = R"({
+  "id": "health_emergency",
+  "message": {
+    "ja": {"type": "text", "text": "緊急連絡先: {{emergency_phone}}"},
+    "en": {"type": "text", "text": "Emergency: {{emergency_phone}}"}
+  }
+})";
+
 inline const Registry& registry() {
     static const Registry r = [] {
         Registry reg;
         reg.effects["user.set_language"] = EffectSpec{"user.set_language", "Sets the user's language", {"language"}, {"language"}};
-        reg.effects["health.save"] = EffectSpec{"health.save", "Saves a health report", {}, {}};
+        // the health effects as bot/health/effects.cpp declares them
+        reg.effects["health.save"] = EffectSpec{"health.save", "Saves a health report", {}, {}};  // "run" left optional for the small test flows
+        reg.effects["health.enrol"] =
+            EffectSpec{"health.enrol", "", {"code"}, {"status", "from", "to", "attempts_left", "locked_minutes"}};
+        reg.effects["health.begin"] = EffectSpec{"health.begin", "", {}, {"status", "from", "to", "oximeter", "run"}};
+        reg.effects["alert.raise"] = EffectSpec{"alert.raise", "", {"run", "reason"}, {}};
         // the facility effects as bot/facility/effects.cpp declares them
         reg.effects["checkin.record"] =
             EffectSpec{"checkin.record", "", {"code"}, {"status", "facility", "facility_id", "time"}};
@@ -96,7 +110,10 @@ inline const Registry& registry() {
         if (t) reg.templates[t->id] = *t;
         auto qr = load_template(kFacilityQrTemplate, problems);
         if (qr) reg.templates[qr->id] = *qr;
-        reg.globals = {"call_center_phone", "emergency_phone", "profile.language"};
+        auto emergency = load_template(kHealthEmergencyTemplate, problems);
+        if (emergency) reg.templates[emergency->id] = *emergency;
+        reg.globals = {"call_center_phone", "emergency_phone", "profile.language", "health_fever_alert", "health_spo2_alert",
+                       "health_morning"};
         return reg;
     }();
     return r;
@@ -114,6 +131,9 @@ inline const Variables& globals_with_phone() {
         {"call_center_phone", Value("045-000-1111")},
         {"emergency_phone", Value("119")},
         {"profile.language", Value("ja")},
+        {"health_fever_alert", Value(39.0)},
+        {"health_spo2_alert", Value(93.0)},
+        {"health_morning", Value("9:00")},
     };
     return g;
 }
@@ -161,7 +181,8 @@ inline std::string read_text_file(const std::string& path) {
 inline const std::vector<std::string>& shipped_flow_ids() {
     static const std::vector<std::string> ids{"welcome",        "main_menu",     "language",
                                               "checkin",        "facility_register", "facility_staff",
-                                              "facility_join",  "notification_request", "faq"};
+                                              "facility_join",  "notification_request", "faq",
+                                              "health_enrol",   "health_report"};
     return ids;
 }
 

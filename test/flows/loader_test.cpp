@@ -211,8 +211,8 @@ TEST_CASE("effects and templates are checked against the registry", "[unit][flow
         INFO(all_problems(r));
         CHECK_FALSE(r.flow);
         REQUIRE(r.problems.size() == 1);
-        CHECK(has_problem(r, "hello", "unknown effect \"health.delete\"; this sapo knows: checkin.record, facility.join, facility.register, "
-                                    "facility.staff_keyword, faq.answer, faq.hours, faq.miss, faq.show, health.save, "
+        CHECK(has_problem(r, "hello", "unknown effect \"health.delete\"; this sapo knows: alert.raise, checkin.record, facility.join, facility.register, "
+                                    "facility.staff_keyword, faq.answer, faq.hours, faq.miss, faq.show, health.begin, health.enrol, health.save, "
                                     "notification.request, notification.staff_facility, user.set_language"));
     }
     SECTION("an effect node without an effect") {

@@ -67,7 +67,10 @@ sapo::flows::Registry registry() {
     auto qr = sapo::flows::load_template(read(kRoot + "/templates/facility_qr.json"), problems);
     REQUIRE(qr);
     r.templates.emplace(qr->id, *qr);
-    r.globals = {"call_center_phone", "emergency_phone", "profile.language"};
+    auto emergency = sapo::flows::load_template(read(kRoot + "/templates/health_emergency.json"), problems);
+    REQUIRE(emergency);
+    r.templates.emplace(emergency->id, *emergency);
+    r.globals = flowtest::registry().globals;
     for (const auto& e : std::filesystem::directory_iterator(kRoot + "/flows/definitions")) {
         r.flow_ids.push_back(e.path().stem().string());
     }

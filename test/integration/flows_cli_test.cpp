@@ -23,8 +23,8 @@ namespace {
 
 /// The effects this sapo has, as an unknown effect's problem lists them.
 constexpr const char* kKnownEffects =
-    "checkin.record, facility.join, facility.register, facility.staff_keyword, faq.answer, faq.hours, faq.miss, "
-    "faq.show, notification.request, notification.staff_facility, user.set_language";
+    "alert.raise, checkin.record, facility.join, facility.register, facility.staff_keyword, faq.answer, faq.hours, faq.miss, "
+    "faq.show, health.begin, health.enrol, health.save, notification.request, notification.staff_facility, user.set_language";
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
@@ -175,8 +175,8 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     for (const auto& id : shipped_ids()) expected_lines.push_back(id + ": draft version 1");
     CHECK(shipped_lines == expected_lines);
     // in an order where every goto's target is published first
-    for (const char* id : {"checkin", "facility_join", "facility_register", "facility_staff", "faq", "language",
-                           "main_menu", "welcome"}) {
+    for (const char* id : {"checkin", "facility_join", "facility_register", "facility_staff", "faq", "health_enrol",
+                           "health_report", "language", "main_menu", "welcome"}) {
         auto p = run_sapo({"flows", "publish", id, "--as", "tester"}, env);
         CHECK(p.code == 0);
         CHECK(p.out == std::string(id) + ": published version 1\n");
@@ -206,7 +206,7 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     auto listed = run_sapo({"flows", "list"}, env);
     CHECK(listed.code == 0);
     auto rows = lines_of(listed.out);
-    REQUIRE(rows.size() == 10);  // the heading and the 9 shipped flows, in id order
+    REQUIRE(rows.size() == 12);  // the heading and the 11 shipped flows, in id order
     CHECK(words_of(rows[0]) == std::vector<std::string>{"flow", "published", "draft", "updated"});
     auto expect_row = [&](const std::string& row, const std::string& id, const std::string& published, const std::string& draft) {
         INFO(row);
@@ -220,10 +220,12 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     };
     expect_row(rows[1], "checkin", "1", "-");
     expect_row(rows[5], "faq", "1", "-");
-    expect_row(rows[6], "language", "1", "2");
-    expect_row(rows[7], "main_menu", "1", "-");
-    expect_row(rows[8], "notification_request", "-", "1");
-    expect_row(rows[9], "welcome", "1", "-");
+    expect_row(rows[6], "health_enrol", "1", "-");
+    expect_row(rows[7], "health_report", "1", "-");
+    expect_row(rows[8], "language", "1", "2");
+    expect_row(rows[9], "main_menu", "1", "-");
+    expect_row(rows[10], "notification_request", "-", "1");
+    expect_row(rows[11], "welcome", "1", "-");
 
     auto published = run_sapo({"flows", "publish", "language", "--as", "tester"}, env);
     CHECK(published.code == 0);

@@ -16,6 +16,7 @@
 #include "bot/assets.hpp"
 #include "bot/dispatch/event_handler.hpp"
 #include "bot/dispatch/flow_setup.hpp"
+#include "test/unit/fake_health_tx.hpp"
 #include "test/unit/fake_line_client.hpp"
 #include "test/unit/text_script.hpp"
 
@@ -113,6 +114,8 @@ public:
     sapo::storage::CheckinTx& facilities() override { return checkins; }
     FakeFaq faq_set;
     sapo::storage::FaqTx& faq() override { return faq_set; }
+    sapo::test::FakeHealthTx health_tx;
+    sapo::storage::HealthTx& health() override { return health_tx; }
 
     std::map<std::string, sapo::flows::Session> sessions;
     std::map<std::string, std::string> languages;
