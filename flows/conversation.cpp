@@ -1,5 +1,6 @@
 #include "flows/conversation.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "flows/normalize.hpp"
@@ -120,6 +121,22 @@ Outcome Conversation::on_text(const InboundEvent& event, const std::optional<Ses
             // keyword or a question for the FAQ.
             const bool menu_miss = n && n->reentrant && n->input == InputType::choice &&
                                    session->waiting == Session::Waiting::input && !matches_choice(*n, event.text);
+            // The flow's own keyword while it waits ("健康観察" half way through the report) is
+            // not an answer, unless it is one of the question's choices (the language flow's
+            // "English"): the conversation goes on from its question.
+            const auto typed_now = normalize_compact(event.text);
+            const auto& own = flow->triggers.keywords_normalized;
+            const bool picks_choice = n && n->input == InputType::choice && matches_choice(*n, event.text);
+            if (!menu_miss && !picks_choice && std::find(own.begin(), own.end(), typed_now) != own.end()) {
+                auto again = repeat_question(*flow, *session, context);
+                if (!again.empty()) {
+                    out.route = "resume";
+                    say(out, builtin_text("resume", context.language));
+                    for (auto& m : again) out.messages.push_back(std::move(m));
+                    out.session = session;
+                    return out;
+                }
+            }
             if (!menu_miss) {
                 out.route = "answer";
                 return continue_with(*flow, *session, UserInput::typed(event.text), std::move(out), context);
@@ -134,17 +151,23 @@ Outcome Conversation::on_text(const InboundEvent& event, const std::optional<Ses
                 return start(flow->id, std::move(out), context, {{"trigger.text", Value(event.text)}});
             }
         }
+    }
+    // the longest prefix wins: "enroll 1234567" is "enroll" + the code, not "enrol" + "l1234567"
+    const Flow* prefixed = nullptr;
+    std::size_t prefix_length = 0;
+    for (const auto& flow : flows_.all_published()) {
         for (const auto& p : flow->triggers.prefixes_normalized) {
-            if (typed.rfind(p, 0) == 0) {
-                // the rest after the prefix, spaces removed (e.g. the code in "チェックイン AB12")
-                auto rest = typed.substr(p.size());
-                out.route = "keyword";
-                return start(
-                    flow->id, std::move(out), context,
-                    {{"trigger.text", Value(event.text)}, {"trigger.rest", Value(rest)}}
-                );
+            if (p.size() > prefix_length && typed.rfind(p, 0) == 0) {
+                prefixed = flow.get();
+                prefix_length = p.size();
             }
         }
+    }
+    if (prefixed) {
+        // the rest after the prefix, spaces removed (e.g. the code in "チェックイン AB12")
+        auto rest = typed.substr(prefix_length);
+        out.route = "keyword";
+        return start(prefixed->id, std::move(out), context, {{"trigger.text", Value(event.text)}, {"trigger.rest", Value(rest)}});
     }
     if (looks_like_code(typed)) {
         for (const auto& flow : flows_.all_published()) {

@@ -423,7 +423,8 @@ private:
             } else {
                 for (const auto& w : u->GetArray()) {
                     if (!w.IsString()) continue;
-                    n.units_csv += (n.units_csv.empty() ? "" : ",") + normalize_compact(w.GetString());
+                    // normalize(), not normalize_compact(): the latter drops punctuation, and "%" is a unit
+                    n.units_csv += (n.units_csv.empty() ? "" : ",") + normalize(w.GetString());
                 }
             }
         }
