@@ -81,13 +81,17 @@ int purge(const Config& config) {
         time_point now() const override { return std::chrono::system_clock::now(); }
     } clock;
     auto store = storage::make_pg_facility_store(config.database_url);
-    auto r = dispatch::run_maintenance(*store, clock, config.checkin_retention_days);
+    auto health = storage::make_pg_health_store(config.database_url);
+    auto r = dispatch::run_maintenance(*store, clock, config.checkin_retention_days,
+                                       {health.get(), config.health_retention_days});
     std::printf(
         "check-ins older than %d days removed: %d monthly partitions dropped (%lld rows), %lld rows deleted; "
-        "%lld notification recipients deleted; %lld unanswered FAQ questions deleted\n",
+        "%lld notification recipients deleted; %lld unanswered FAQ questions deleted\n"
+        "health records: %lld patients whose monitoring ended before %s deleted, %lld older prompts deleted\n",
         config.checkin_retention_days, r.purge.partitions_dropped, static_cast<long long>(r.purge.rows_in_dropped),
         static_cast<long long>(r.purge.rows_deleted), static_cast<long long>(r.purge.recipients_deleted),
-        static_cast<long long>(r.purge.faq_misses_deleted)
+        static_cast<long long>(r.purge.faq_misses_deleted), static_cast<long long>(r.health.patients_deleted),
+        r.health_cutoff.c_str(), static_cast<long long>(r.health.prompts_deleted)
     );
     return 0;
 }
@@ -264,7 +268,9 @@ int serve(const Config& config) {
     if (config.public_base_url.empty()) links.set_base_url("http://" + listening);
     // its own connection: a long purge must not hold up the admin API or the poster pages
     auto maintenance_store = storage::make_pg_facility_store(config.database_url);
-    dispatch::Maintenance maintenance(*maintenance_store, clock, config.checkin_retention_days, config.maintenance_interval);
+    auto maintenance_health_store = storage::make_pg_health_store(config.database_url);
+    dispatch::Maintenance maintenance(*maintenance_store, clock, config.checkin_retention_days, config.maintenance_interval,
+                                      {maintenance_health_store.get(), config.health_retention_days});
     maintenance.start();
     if (local) {
         log::info(

@@ -184,6 +184,8 @@ void apply(Config& c, const std::string& key, const std::string& name, const std
         c.health_alert_group = v;
     } else if (name == "health_code_valid_days") {
         c.health_code_valid_days = static_cast<int>(parse_int(key, v, 1, 90));
+    } else if (name == "health_retention_days") {
+        c.health_retention_days = static_cast<int>(parse_int(key, v, 1, 3650));
     } else if (name == "health_schedule_interval_ms") {
         c.health_schedule_interval = milliseconds(parse_int(key, v, 100, 600000));
     } else if (name == "log_level") {
@@ -232,6 +234,7 @@ const std::map<std::string, std::string>& env_settings() {
         {"SAPO_HEALTH_ALERT_GROUP", "health_alert_group"},
         {"SAPO_HEALTH_CODE_VALID_DAYS", "health_code_valid_days"},
         {"SAPO_HEALTH_SCHEDULE_INTERVAL_MS", "health_schedule_interval_ms"},
+        {"SAPO_HEALTH_RETENTION_DAYS", "health_retention_days"},
     };
     return m;
 }

@@ -94,6 +94,7 @@ struct Config {
     double health_spo2_alert = 93;          ///< SpO2 % at or below which a report raises an alert
     std::string health_alert_group;         ///< the operators' LINE group (or user) that alerts are pushed to
     int health_code_valid_days = 14;        ///< how long an enrollment code works
+    int health_retention_days = 90;         ///< a patient's records are deleted this long after monitoring ends
     std::chrono::milliseconds health_schedule_interval{30000};  ///< how often the scheduler looks at the clock
 
     std::string log_level = "info";

@@ -96,6 +96,12 @@ struct AlertRecord {
     std::optional<std::int64_t> acked_ms;
 };
 
+/// What the health retention removed.
+struct HealthPurgeReport {
+    std::int64_t patients_deleted = 0;  ///< with their reports, alerts and prompts
+    std::int64_t prompts_deleted = 0;   ///< prompt rows of earlier days (and their batches)
+};
+
 /// The scheduled messages: the morning prompt, the reminder, the closing message.
 enum class PromptSlot { morning, reminder, closing };
 const char* prompt_slot_name(PromptSlot s);

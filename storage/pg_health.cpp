@@ -379,6 +379,26 @@ WHERE NOT EXISTS (SELECT 1 FROM health_reports r WHERE r.patient_id = p.id AND r
         });
     }
 
+    HealthPurgeReport purge(const std::string& before_date) override {
+        return db_.run("deleting old health records", [&](pqxx::work& tx) {
+            HealthPurgeReport r;
+            const std::string old_patients =
+                "SELECT id FROM patients WHERE monitoring_to < $1::date "
+                "OR (ended_at IS NOT NULL AND (ended_at AT TIME ZONE 'Asia/Tokyo')::date < $1::date)";
+            tx.exec_params("DELETE FROM health_prompts WHERE patient_id IN (" + old_patients + ")", before_date);
+            tx.exec_params("DELETE FROM alerts WHERE patient_id IN (" + old_patients + ")", before_date);
+            tx.exec_params("DELETE FROM health_reports WHERE patient_id IN (" + old_patients + ")", before_date);
+            auto deleted = tx.exec_params("DELETE FROM patients WHERE id IN (" + old_patients + ")", before_date);
+            r.patients_deleted = static_cast<std::int64_t>(deleted.affected_rows());
+            auto prompts = tx.exec_params("DELETE FROM health_prompts WHERE prompt_date < $1::date", before_date);
+            r.prompts_deleted = static_cast<std::int64_t>(prompts.affected_rows());
+            tx.exec_params("DELETE FROM health_prompt_batches b USING health_prompt_runs r "
+                           "WHERE b.run_id = r.id AND r.prompt_date < $1::date", before_date);
+            tx.exec_params("DELETE FROM health_prompt_runs WHERE prompt_date < $1::date", before_date);
+            return r;
+        });
+    }
+
     int claim_prompts(PromptSlot slot, const std::string& date, std::int64_t now_ms, std::int64_t reminder_gap_ms,
                       const std::string& messages_ja, const std::string& messages_en) override {
         const std::string due = "FROM patients p JOIN users u ON u.user_id = p.user_id WHERE " + due_condition(slot);

@@ -27,6 +27,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// The health records' cutoff of `sapo purge` with the default 90 days: that many Tokyo days ago.
+std::string health_cutoff() {
+    std::time_t t = std::time(nullptr) + 9 * 3600 - 90 * 86400;
+    std::tm g{};
+    gmtime_r(&t, &g);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", g.tm_year + 1900, g.tm_mon + 1, g.tm_mday);
+    return buf;
+}
+
 constexpr long long kDay = 86'400'000;
 
 /// Unix ms of a UTC time, by the C library.
@@ -298,7 +308,9 @@ TEST_CASE("checkin purge: `sapo purge` applies SAPO_CHECKIN_RETENTION_DAYS, prin
     CHECK(r.code == 0);
     CHECK(r.out == "check-ins older than " + std::to_string(days) + " days removed: " + std::to_string(old_partitions) +
                        " monthly partitions dropped (" + std::to_string(rows_in_dropped) + " rows), " +
-                       std::to_string(rows_deleted) + " rows deleted; 2 notification recipients deleted; 0 unanswered FAQ questions deleted\n");
+                       std::to_string(rows_deleted) + " rows deleted; 2 notification recipients deleted; 0 unanswered FAQ questions deleted\n" +
+                       "health records: 0 patients whose monitoring ended before " + health_cutoff() +
+                       " deleted, 0 older prompts deleted\n");
     CHECK(query_value(db.url(), "SELECT string_agg(DISTINCT notification_id::text, ',' ORDER BY notification_id::text) "
                                 "FROM notification_recipients") == "2,3");
     CHECK(r.err.find("check-in retention applied") != std::string::npos);
@@ -322,7 +334,9 @@ TEST_CASE("checkin purge: `sapo purge` applies SAPO_CHECKIN_RETENTION_DAYS, prin
     CHECK(second.code == 0);
     CHECK(second.out == "check-ins older than " + std::to_string(days) +
                             " days removed: 0 monthly partitions dropped (0 rows), 0 rows deleted; 0 notification "
-                            "recipients deleted; 0 unanswered FAQ questions deleted\n");
+                            "recipients deleted; 0 unanswered FAQ questions deleted\n"
+                            "health records: 0 patients whose monitoring ended before " + health_cutoff() +
+                            " deleted, 0 older prompts deleted\n");
     CHECK(stored_times(db.url()) == joined(kept));
 
     SECTION("a retention outside 1..3650 days is a configuration error and removes nothing") {

@@ -140,3 +140,40 @@ TEST_CASE("health scheduler: an operator's run skips the time of day and the rem
     CHECK(s->run_now(storage::PromptSlot::reminder) == 0);
     CHECK(wakes == 2);
 }
+
+TEST_CASE("health retention: patients whose monitoring ended long ago go, with everything about them", "[pg][health]") {
+    if (!test::have_test_postgres()) return;
+    test::TempDatabase db;
+    storage::migrate(db.url());
+    test::exec_sql(db.url(), "INSERT INTO users (user_id, follow_state) SELECT 'U' || lpad(g::text, 32, '0'), 'followed' "
+                             "FROM generate_series(1, 3) g");
+    // 1: ended by its dates long ago; 2: ended by an operator long ago; 3: still monitored
+    test::exec_sql(db.url(),
+                   "INSERT INTO patients (id, label, monitoring_from, monitoring_to, user_id, ended_at, created_by) VALUES "
+                   "(1, 'old', '2026-01-01', '2026-01-10', 'U" + std::string(31, '0') + "1', NULL, 'test'), "
+                   "(2, 'ended', '2026-03-01', '2026-12-31', 'U" + std::string(31, '0') + "2', '2026-03-05 12:00+09', 'test'), "
+                   "(3, 'current', '2026-03-01', '2026-12-31', 'U" + std::string(31, '0') + "3', NULL, 'test')");
+    test::exec_sql(db.url(), "INSERT INTO health_reports (patient_id, report_date, run, completed_at, answers) "
+                             "SELECT id, '2026-03-02', 'r' || id, now(), '{}' FROM patients");
+    test::exec_sql(db.url(), "INSERT INTO alerts (patient_id, run, reason, raised_at) SELECT id, 'r' || id, 'high_fever', now() FROM patients");
+    test::exec_sql(db.url(), "INSERT INTO health_prompt_runs (id, prompt_date, slot, messages_ja, messages_en, created_at) VALUES "
+                             "(1, '2026-03-02', 'morning', '[]', '[]', now()), (2, '2026-06-02', 'morning', '[]', '[]', now())");
+    test::exec_sql(db.url(), "INSERT INTO health_prompt_batches (run_id, batch_no, language, recipients, retry_key) VALUES "
+                             "(1, 0, 'ja', 1, gen_random_uuid()), (2, 0, 'ja', 1, gen_random_uuid())");
+    test::exec_sql(db.url(), "INSERT INTO health_prompts (patient_id, prompt_date, slot, user_id, language, run_id, batch_no, claimed_at) "
+                             "SELECT id, '2026-03-02'::date, 'morning', user_id, 'ja', 1, 0, now() FROM patients "
+                             "UNION ALL SELECT 3, '2026-06-02'::date, 'morning', user_id, 'ja', 2, 0, now() FROM patients WHERE id = 3");
+    auto store = storage::make_pg_health_store(db.url());
+    auto r = store->purge("2026-04-01");
+    CHECK(r.patients_deleted == 2);
+    CHECK(r.prompts_deleted == 1);  // patient 3's prompt of March; 1's and 2's went with them
+    CHECK(query_value(db.url(), "SELECT string_agg(label, ',' ORDER BY id) FROM patients") == "current");
+    CHECK(query_value(db.url(), "SELECT string_agg(patient_id::text, ',') FROM health_reports") == "3");
+    CHECK(query_value(db.url(), "SELECT string_agg(patient_id::text, ',') FROM alerts") == "3");
+    CHECK(query_value(db.url(), "SELECT string_agg(prompt_date::text, ',') FROM health_prompts") == "2026-06-02");
+    CHECK(query_value(db.url(), "SELECT string_agg(run_id::text, ',') FROM health_prompt_batches") == "2");
+    CHECK(query_value(db.url(), "SELECT string_agg(id::text, ',') FROM health_prompt_runs") == "2");
+    auto again = store->purge("2026-04-01");
+    CHECK(again.patients_deleted == 0);
+    CHECK(again.prompts_deleted == 0);
+}
