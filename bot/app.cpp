@@ -17,6 +17,9 @@
 #include "bot/faq/shipped.hpp"
 #include "bot/http/admin_faq.hpp"
 #include "bot/http/admin_health.hpp"
+#include "bot/http/admin_support.hpp"
+#include "bot/support/effects.hpp"
+#include "bot/support/followups.hpp"
 #include "bot/health/effects.hpp"
 #include "bot/health/prompts.hpp"
 #include "bot/health/scheduler.hpp"
@@ -39,6 +42,7 @@
 #include "storage/fanout_store.hpp"
 #include "storage/faq_store.hpp"
 #include "storage/health_store.hpp"
+#include "storage/support_store.hpp"
 #include "storage/notification_store.hpp"
 #include "storage/flow_store.hpp"
 #include "storage/migrations.hpp"
@@ -161,7 +165,14 @@ int serve(const Config& config) {
     if (config.health_alert_group.empty()) {
         log::warn("SAPO_HEALTH_ALERT_GROUP is not set: health alerts are only listed in the admin API, not pushed to LINE");
     }
-    auto effects = dispatch::all_effects(&links, &draft_settings, faq_catalog, *faq_hours, &health_settings);
+    // Personal-support questionnaire: consultation centres by postal code, follow-ups after a few days.
+    const auto followup_hours = faq::parse_hours(config.support_followup_hours);
+    if (!followup_hours) {
+        throw ConfigError("SAPO_SUPPORT_FOLLOWUP_HOURS", "must be the hours follow-ups may be sent, as HH:MM-HH:MM, e.g. 09:00-20:00");
+    }
+    const support::SupportSettings support_settings{support::load_shipped_regions(config.support_region),
+                                                    config.support_followup_days};
+    auto effects = dispatch::all_effects(&links, &draft_settings, faq_catalog, *faq_hours, &health_settings, &support_settings);
     auto flow_store = storage::make_pg_flow_store(config.database_url);
     for (const auto& id : dispatch::seed_shipped_flows(*flow_store, effects)) {
         log::info("installed a shipped flow", {{"flow", id}, {"version", "1"}});
@@ -252,8 +263,13 @@ int serve(const Config& config) {
     auto health_store = storage::make_pg_health_store(config.database_url);
     http::AdminHealth admin_health(*health_store, health_scheduler, clock,
                                    {config.health_code_valid_days, config.health_missing_minute});
+    support::FollowupJob followups({followup_hours->open_minute, followup_hours->close_minute, config.health_schedule_interval},
+                                   storage::make_pg_support_store(config.database_url), clock,
+                                   support::followup_messages(globals));
+    auto support_store = storage::make_pg_support_store(config.database_url);
+    http::AdminSupport admin_support(*support_store, clock);
     http::AdminEndpoints admin(admin_token, *flow_store, effects, [&catalog] { catalog.invalidate(); }, &admin_facilities,
-                               &admin_notifications, &admin_faq, &admin_health);
+                               &admin_notifications, &admin_faq, &admin_health, &admin_support);
     http::FacilityPages facility_pages(*facility_store, links);
     http::Server server(
         ioc, endpoint, http::make_router(webhook, *health, dev.get(), &admin, &facility_pages), server_options
@@ -263,6 +279,7 @@ int serve(const Config& config) {
     fanout.start();
     prompt_runner.start();
     health_scheduler.start();
+    followups.start();
     server.start();
     const auto listening = config.listen_host + ":" + std::to_string(server.local_endpoint().port());
     if (config.public_base_url.empty()) links.set_base_url("http://" + listening);
@@ -321,6 +338,7 @@ int serve(const Config& config) {
     for (auto& t : io_threads) t.join();
 
     maintenance.stop();
+    followups.stop();
     health_scheduler.stop();
     prompt_runner.stop();
     fanout.stop();       // each runner finishes and records the batch it is sending

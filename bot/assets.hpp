@@ -19,5 +19,7 @@ const std::vector<File>& shipped_flows();
 const std::vector<File>& shipped_templates();
 /// config/faq/*.json: the starter FAQ a fresh database gets.
 const std::vector<File>& shipped_faq();
+/// config/regions/*.csv: consultation centres by postal code (path = file name).
+const std::vector<File>& shipped_regions();
 
 }  // namespace sapo::assets

@@ -188,6 +188,15 @@ void apply(Config& c, const std::string& key, const std::string& name, const std
         c.health_retention_days = static_cast<int>(parse_int(key, v, 1, 3650));
     } else if (name == "health_schedule_interval_ms") {
         c.health_schedule_interval = milliseconds(parse_int(key, v, 100, 600000));
+    } else if (name == "support_followup_days") {
+        c.support_followup_days = static_cast<int>(parse_int(key, v, 0, 60));
+    } else if (name == "support_followup_hours") {
+        c.support_followup_hours = v;  // checked at start-up, like call_center_hours
+    } else if (name == "support_region") {
+        if (v.empty() || v.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
+            throw ConfigError(key, "must be the name of a file in config/regions/ without .csv, e.g. kanagawa");
+        }
+        c.support_region = v;
     } else if (name == "log_level") {
         static const std::set<std::string> levels{"debug", "info", "warn", "error"};
         if (!levels.count(v)) throw ConfigError(key, "must be one of debug, info, warn, error");
@@ -235,6 +244,9 @@ const std::map<std::string, std::string>& env_settings() {
         {"SAPO_HEALTH_CODE_VALID_DAYS", "health_code_valid_days"},
         {"SAPO_HEALTH_SCHEDULE_INTERVAL_MS", "health_schedule_interval_ms"},
         {"SAPO_HEALTH_RETENTION_DAYS", "health_retention_days"},
+        {"SAPO_SUPPORT_FOLLOWUP_DAYS", "support_followup_days"},
+        {"SAPO_SUPPORT_FOLLOWUP_HOURS", "support_followup_hours"},
+        {"SAPO_SUPPORT_REGION", "support_region"},
     };
     return m;
 }

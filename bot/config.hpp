@@ -97,6 +97,11 @@ struct Config {
     int health_retention_days = 90;         ///< a patient's records are deleted this long after monitoring ends
     std::chrono::milliseconds health_schedule_interval{30000};  ///< how often the scheduler looks at the clock
 
+    // Personal-support questionnaire (bot/support)
+    int support_followup_days = 2;   ///< B and C outcomes are asked again after this many days (0: off)
+    std::string support_followup_hours = "09:00-20:00";  ///< follow-ups are pushed only then (Asia/Tokyo)
+    std::string support_region = "kanagawa";  ///< config/regions/<name>.csv whose * row is the fallback
+
     std::string log_level = "info";
     std::string config_path;  ///< the file that was read, empty for defaults only
 

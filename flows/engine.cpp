@@ -230,6 +230,10 @@ private:
                     }
                     node_id = n->next;
                     break;
+                case NodeType::classify:
+                    classify(*n);
+                    node_id = n->next;
+                    break;
                 case NodeType::effect: {
                     Effect e;
                     e.name = n->effect;
@@ -254,6 +258,22 @@ private:
             }
         }
         return fail("the flow went through more than 100 nodes without asking anything (a loop?)");
+    }
+
+    /// The first matching rule decides; every matching rule with the same result gives its reason.
+    void classify(const Node& n) {
+        auto lookup_var = [this](std::string_view p) { return lookup(p); };
+        std::optional<std::string> result;
+        std::string reasons;
+        const char* separator = context_.language == "en" ? ", " : "、";
+        for (const auto& rule : n.rules) {
+            if (result && rule.result != *result) continue;
+            if (!truthy(evaluate(rule.condition, lookup_var))) continue;
+            result = rule.result;
+            if (!rule.reason.empty()) reasons += (reasons.empty() ? "" : separator) + text(rule.reason);
+        }
+        session_->vars[n.var] = result ? Value(*result) : Value{};
+        if (!n.reasons_var.empty()) session_->vars[n.reasons_var] = Value(reasons);
     }
 
     void say_message(const Node& n) {
@@ -522,6 +542,7 @@ const char* node_type_name(NodeType t) {
         case NodeType::ask: return "ask";
         case NodeType::branch: return "branch";
         case NodeType::set: return "set";
+        case NodeType::classify: return "classify";
         case NodeType::effect: return "effect";
         case NodeType::go_to: return "goto";
         case NodeType::end: return "end";

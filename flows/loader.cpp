@@ -66,6 +66,7 @@ const std::set<std::string, std::less<>>& allowed_fields(NodeType t) {
           "confirm_at_or_above", "confirm_text", "skippable", "reentrant", "max_invalid", "next", "note"}},
         {NodeType::branch, {"type", "cases", "else", "note"}},
         {NodeType::set, {"type", "values", "next", "note"}},
+        {NodeType::classify, {"type", "var", "reasons_var", "rules", "next", "note"}},
         {NodeType::effect, {"type", "effect", "params", "result_var", "next", "note"}},
         {NodeType::go_to, {"type", "flow", "note"}},
         {NodeType::end, {"type", "text", "note"}},
@@ -78,6 +79,7 @@ std::optional<NodeType> parse_node_type(std::string_view s) {
     if (s == "ask") return NodeType::ask;
     if (s == "branch") return NodeType::branch;
     if (s == "set") return NodeType::set;
+    if (s == "classify") return NodeType::classify;
     if (s == "effect") return NodeType::effect;
     if (s == "goto") return NodeType::go_to;
     if (s == "end") return NodeType::end;
@@ -350,7 +352,7 @@ private:
         }
         n.next = string_field(v, "next", id);
         const bool needs_next = n.type == NodeType::message || n.type == NodeType::ask || n.type == NodeType::set ||
-                                n.type == NodeType::effect;
+                                n.type == NodeType::classify || n.type == NodeType::effect;
         if (needs_next && n.next.empty()) {
             problem(id, "\"next\" is missing: say which node comes after this " + type_text + " node");
         }
@@ -373,6 +375,9 @@ private:
                 break;
             case NodeType::set:
                 read_set(n, v);
+                break;
+            case NodeType::classify:
+                read_classify(n, v);
                 break;
             case NodeType::effect:
                 read_effect(n, v);
@@ -562,6 +567,53 @@ private:
             sources_.insert(var);
             auto logic = condition(m.value, n.id, "the value of " + quoted(var));
             if (logic) n.assignments.push_back({var, std::move(*logic)});
+        }
+    }
+
+    void read_classify(Node& n, const JsonValue& v) {
+        n.var = string_field(v, "var", n.id);
+        n.reasons_var = string_field(v, "reasons_var", n.id);
+        for (const auto* name : {&n.var, &n.reasons_var}) {
+            if (name->empty()) continue;
+            if (!valid_identifier(*name, 60, true)) {
+                problem(n.id, "the variable name " + quoted(*name) + " may only use a-z, 0-9, _ and .");
+            }
+            sources_.insert(*name);
+        }
+        if (n.var.empty()) problem(n.id, "a classify node needs \"var\": the variable that gets the outcome");
+        auto rules = member(v, "rules");
+        if (!rules || !rules->IsArray() || rules->Empty()) {
+            problem(n.id, "a classify node needs \"rules\": a list of {\"if\": condition, \"result\": \"A\", \"reason\": {\"ja\": …}}");
+            return;
+        }
+        int number = 0;
+        for (const auto& r : rules->GetArray()) {
+            const std::string which = "rule " + std::to_string(++number);
+            if (!r.IsObject()) {
+                problem(n.id, which + " must be an object such as {\"if\": …, \"result\": \"A\"}");
+                continue;
+            }
+            for (const auto& m : r.GetObject()) {
+                const std::string key = m.name.GetString();
+                if (key != "if" && key != "result" && key != "reason" && key != "note") {
+                    problem(n.id, "unknown field " + quoted(key) + " in " + which + "; use if, result, reason");
+                }
+            }
+            Rule rule;
+            auto cond = member(r, "if");
+            if (!cond) {
+                problem(n.id, which + " needs \"if\": the condition");
+            } else if (auto logic = condition(*cond, n.id, which)) {
+                rule.condition = std::move(*logic);
+            }
+            auto result = member(r, "result");
+            if (!result || !result->IsString() || result->GetStringLength() == 0 || result->GetStringLength() > 40) {
+                problem(n.id, which + " needs \"result\": the outcome as a short text such as \"A\"");
+            } else {
+                rule.result = result->GetString();
+            }
+            if (auto reason = member(r, "reason")) rule.reason = localized(*reason, n.id, "the reason of " + which, false);
+            n.rules.push_back(std::move(rule));
         }
     }
 

@@ -23,7 +23,7 @@ struct Localized {
     const std::string& get(std::string_view language) const;
 };
 
-enum class NodeType { message, ask, branch, set, effect, go_to, end };
+enum class NodeType { message, ask, branch, set, classify, effect, go_to, end };
 enum class InputType { choice, yes_no, number, temperature, postal_code, date, text };
 
 const char* node_type_name(NodeType t);
@@ -39,6 +39,14 @@ struct Choice {
 struct Case {
     Logic condition;
     std::string next;
+};
+
+/// A row of a classify node's table: when `condition` holds, the outcome is `result`, and
+/// `reason` says why in words the user reads.
+struct Rule {
+    Logic condition;
+    std::string result;
+    Localized reason;
 };
 
 /// A value a `set` node assigns: a JsonLogic expression or a literal.
@@ -77,6 +85,11 @@ struct Node {
 
     // set
     std::vector<Assignment> assignments;
+
+    // classify: `var` gets the first matching rule's result; `reasons_var` the reasons of every
+    // matching rule with that result, in the user's language
+    std::vector<Rule> rules;
+    std::string reasons_var;
 
     // effect
     std::string effect;

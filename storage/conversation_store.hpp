@@ -13,6 +13,7 @@
 #include "storage/checkin_tx.hpp"
 #include "storage/faq_tx.hpp"
 #include "storage/health_tx.hpp"
+#include "storage/support_store.hpp"
 
 namespace sapo::storage {
 
@@ -40,6 +41,9 @@ public:
 
     /// Patients, enrolment, alerts and reports, for the health.* effects.
     virtual HealthTx& health() = 0;
+
+    /// The questionnaire's answers and follow-ups, for the support.* effects.
+    virtual SupportTx& support() = 0;
 };
 
 }  // namespace sapo::storage

@@ -16,6 +16,7 @@
 #include "storage/facility_records.hpp"
 #include "storage/faq_tx.hpp"
 #include "storage/health_tx.hpp"
+#include "storage/support_store.hpp"
 
 namespace sapo::storage::pg {
 
@@ -61,6 +62,12 @@ const std::vector<Statement>& health_statements();
 
 /// The HealthTx of one event's transaction.
 std::unique_ptr<HealthTx> make_health_tx(pqxx::work& tx);
+
+/// The statements of the questionnaire transaction part (prepared with the dispatcher's).
+const std::vector<Statement>& support_statements();
+
+/// The SupportTx of one event's transaction.
+std::unique_ptr<SupportTx> make_support_tx(pqxx::work& tx);
 
 /// The CheckinTx of one event's transaction.
 std::unique_ptr<CheckinTx> make_checkin_tx(pqxx::work& tx);

@@ -433,6 +433,10 @@ WHERE NOT EXISTS (SELECT 1 FROM health_reports r WHERE r.patient_id = p.id AND r
                 "GROUP BY run_id, batch_no, language",
                 run
             );
+            // A first big claim on a table PostgreSQL has no statistics for yet would leave the next
+            // "who is not prompted yet" check planned as a nested loop over every row (minutes at
+            // 100,000 patients) until autovacuum came by: give the planner the new numbers now.
+            if (count >= 1000) tx.exec("ANALYZE health_prompts");
             return count;
         });
     }

@@ -188,6 +188,11 @@ public:
         return *health_;
     }
 
+    SupportTx& support() override {
+        if (!support_) support_ = pg::make_support_tx(tx_);
+        return *support_;
+    }
+
     /// The session of `user_id` as next_pending already read it (columns from `first` on).
     void preload(const std::string& user_id, const pqxx::row& row, int first) {
         preloaded_user_ = user_id;
@@ -250,6 +255,7 @@ private:
     std::unique_ptr<CheckinTx> checkins_;
     std::unique_ptr<FaqTx> faq_;
     std::unique_ptr<HealthTx> health_;
+    std::unique_ptr<SupportTx> support_;
     std::optional<std::string> preloaded_user_;
     std::optional<flows::Session> preloaded_;
 };
@@ -500,6 +506,7 @@ private:
             for (const auto& s : pg::checkin_statements()) c->prepare(s.name, s.sql);
             for (const auto& s : pg::faq_statements()) c->prepare(s.name, s.sql);
             for (const auto& s : pg::health_statements()) c->prepare(s.name, s.sql);
+            for (const auto& s : pg::support_statements()) c->prepare(s.name, s.sql);
             conn_ = std::move(c);
         }
         return *conn_;

@@ -12,12 +12,13 @@ namespace sapo::dispatch {
 
 EffectRegistry all_effects(const facility::LinkMaker* links, const notify::DraftSettings* notifications,
                            std::shared_ptr<faq::Catalog> faq_catalog, faq::Hours faq_hours,
-                           const health::HealthSettings* health) {
+                           const health::HealthSettings* health, const support::SupportSettings* support) {
     auto r = builtin_effects();
     facility::add_facility_effects(r, links);
     notify::add_notification_effects(r, notifications);
     faq::add_faq_effects(r, std::move(faq_catalog), faq_hours);
     health::add_health_effects(r, health);
+    support::add_support_effects(r, support);
     return r;
 }
 

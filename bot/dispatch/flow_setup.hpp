@@ -11,6 +11,7 @@
 #include "bot/facility/links.hpp"
 #include "bot/faq/effects.hpp"
 #include "bot/health/effects.hpp"
+#include "bot/support/effects.hpp"
 #include "bot/notify/draft.hpp"
 #include "flows/loader.hpp"
 #include "flows/model.hpp"
@@ -18,12 +19,14 @@
 
 namespace sapo::dispatch {
 
-/// Every effect this sapo has: builtin_effects(), the facility, notification, FAQ and health effects.
+/// Every effect this sapo has: builtin_effects(), the facility, notification, FAQ, health and
+/// questionnaire effects.
 /// `links` and `notifications` may be null where effects are only validated or printed (sapo
 /// flows validate, simulate).
 EffectRegistry all_effects(const facility::LinkMaker* links, const notify::DraftSettings* notifications = nullptr,
                            std::shared_ptr<faq::Catalog> faq_catalog = nullptr, faq::Hours faq_hours = {},
-                           const health::HealthSettings* health = nullptr);
+                           const health::HealthSettings* health = nullptr,
+                           const support::SupportSettings* support = nullptr);
 
 /// Effects from `effects`, the shipped templates, the settings as globals; goto targets checked
 /// against `flow_ids` (empty: not checked). Throws when a shipped template does not load.

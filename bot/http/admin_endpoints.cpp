@@ -131,6 +131,7 @@ Response AdminEndpoints::route(const Request& req, const std::string& path) {
     if (health_ && (rest == "alerts" || rest.rfind("alerts/", 0) == 0)) {
         return health_->alerts(req, rest.substr(6), *operator_name(req));
     }
+    if (support_ && rest.rfind("questionnaire/", 0) == 0) return support_->handle(req, rest.substr(14));
     if (faq_ && (rest == "faq" || rest.rfind("faq/", 0) == 0)) return faq_->handle(req, rest.substr(3), *operator_name(req));
     if (rest == "flows") {
         if (method != bhttp::verb::get) return not_allowed(req, "GET");

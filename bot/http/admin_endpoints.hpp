@@ -17,6 +17,7 @@
 #include "bot/http/admin_faq.hpp"
 #include "bot/http/admin_health.hpp"
 #include "bot/http/admin_notifications.hpp"
+#include "bot/http/admin_support.hpp"
 #include "bot/http/server.hpp"
 #include "storage/flow_store.hpp"
 
@@ -28,10 +29,11 @@ public:
     /// `facilities` (null: none) serves /admin/api/facilities.
     /// `notifications` (null: none) serves /admin/api/notifications and notification-templates,
     /// `faq` (null: none) /admin/api/faq, `health` (null: none) /admin/api/patients, health/…
-    /// and alerts.
+    /// and alerts, `support` (null: none) /admin/api/questionnaire/….
     AdminEndpoints(std::string token, storage::FlowStore& flows, const dispatch::EffectRegistry& effects,
                    std::function<void()> on_publish, AdminFacilities* facilities = nullptr,
-                   AdminNotifications* notifications = nullptr, AdminFaq* faq = nullptr, AdminHealth* health = nullptr)
+                   AdminNotifications* notifications = nullptr, AdminFaq* faq = nullptr, AdminHealth* health = nullptr,
+                   AdminSupport* support = nullptr)
         : token_(std::move(token)),
           flows_(flows),
           effects_(effects),
@@ -39,7 +41,8 @@ public:
           facilities_(facilities),
           notifications_(notifications),
           faq_(faq),
-          health_(health) {}
+          health_(health),
+          support_(support) {}
 
     /// Waits for the requests already taken to be answered.
     ~AdminEndpoints();
@@ -66,6 +69,7 @@ private:
     AdminNotifications* notifications_;
     AdminFaq* faq_;
     AdminHealth* health_;
+    AdminSupport* support_;
     boost::asio::thread_pool worker_{1};
 };
 

@@ -85,6 +85,12 @@ inline const Registry& registry() {
             EffectSpec{"health.enrol", "", {"code"}, {"status", "from", "to", "attempts_left", "locked_minutes"}};
         reg.effects["health.begin"] = EffectSpec{"health.begin", "", {}, {"status", "from", "to", "oximeter", "run"}};
         reg.effects["alert.raise"] = EffectSpec{"alert.raise", "", {"run", "reason"}, {}};
+        // the questionnaire effects as bot/support/effects.cpp declares them
+        reg.effects["support.centre"] = EffectSpec{
+            "support.centre", "", {"postal_code"},
+            {"status", "centre", "name", "phone", "hours", "url", "open_now", "area", "line24_name", "line24_phone"}};
+        reg.effects["support.save"] = EffectSpec{"support.save", "", {"outcome", "consent"}, {"followup", "followup_days"}};
+        reg.effects["support.stop"] = EffectSpec{"support.stop", "", {}, {"status"}};
         // the facility effects as bot/facility/effects.cpp declares them
         reg.effects["checkin.record"] =
             EffectSpec{"checkin.record", "", {"code"}, {"status", "facility", "facility_id", "time"}};
@@ -112,6 +118,12 @@ inline const Registry& registry() {
         if (qr) reg.templates[qr->id] = *qr;
         auto emergency = load_template(kHealthEmergencyTemplate, problems);
         if (emergency) reg.templates[emergency->id] = *emergency;
+        for (const char* id : {"support_centre", "support_line24"}) {
+            auto stand_in = load_template(std::string(R"({"id": ")") + id + R"(", "message": {"ja": {"type": "text", "text": ")" +
+                                              id + R"(: {{centre.name}} {{centre.phone}} {{centre.line24_phone}}"}}})",
+                                          problems);
+            if (stand_in) reg.templates[stand_in->id] = *stand_in;
+        }
         reg.globals = {"call_center_phone", "emergency_phone", "profile.language", "health_fever_alert", "health_spo2_alert",
                        "health_morning"};
         return reg;
@@ -182,7 +194,7 @@ inline const std::vector<std::string>& shipped_flow_ids() {
     static const std::vector<std::string> ids{"welcome",        "main_menu",     "language",
                                               "checkin",        "facility_register", "facility_staff",
                                               "facility_join",  "notification_request", "faq",
-                                              "health_enrol",   "health_report"};
+                                              "health_enrol",   "health_report", "personal_support", "support_stop"};
     return ids;
 }
 

@@ -213,7 +213,8 @@ TEST_CASE("effects and templates are checked against the registry", "[unit][flow
         REQUIRE(r.problems.size() == 1);
         CHECK(has_problem(r, "hello", "unknown effect \"health.delete\"; this sapo knows: alert.raise, checkin.record, facility.join, facility.register, "
                                     "facility.staff_keyword, faq.answer, faq.hours, faq.miss, faq.show, health.begin, health.enrol, health.save, "
-                                    "notification.request, notification.staff_facility, user.set_language"));
+                                    "notification.request, notification.staff_facility, support.centre, support.save, support.stop, "
+                                    "user.set_language"));
     }
     SECTION("an effect node without an effect") {
         auto r = load(flow_doc(R"("hello": {"type": "effect", "next": "bye"}, )" + std::string(kEnd)));
@@ -652,11 +653,11 @@ TEST_CASE("the shipped flows load without problems", "[unit][flows][loader]") {
 }
 
 TEST_CASE("the shipped flows need the registry's effects, templates and flows", "[unit][flows][loader]") {
-    // main_menu uses the call_center template and the language flow; language uses user.set_language
+    // personal_support uses the support_centre template; language uses user.set_language
     Registry bare;
     bare.globals = registry().globals;
-    auto menu = load_flow(read_text_file(shipped_flow_path("main_menu")), bare);
-    CHECK(has_problem(menu, "call_button", "unknown template \"call_center\""));
+    auto support = load_flow(read_text_file(shipped_flow_path("personal_support")), bare);
+    CHECK(has_problem(support, "centre_a", "unknown template \"support_centre\""));
     auto language = load_flow(read_text_file(shipped_flow_path("language")), bare);
     CHECK(has_problem(language, "save", "unknown effect \"user.set_language\"; this sapo knows: (none)"));
     auto welcome = load_flow(read_text_file(shipped_flow_path("welcome")), registry_with_flow_ids({"language"}));

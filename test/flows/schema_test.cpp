@@ -67,9 +67,11 @@ sapo::flows::Registry registry() {
     auto qr = sapo::flows::load_template(read(kRoot + "/templates/facility_qr.json"), problems);
     REQUIRE(qr);
     r.templates.emplace(qr->id, *qr);
-    auto emergency = sapo::flows::load_template(read(kRoot + "/templates/health_emergency.json"), problems);
-    REQUIRE(emergency);
-    r.templates.emplace(emergency->id, *emergency);
+    for (const char* file : {"health_emergency", "support_centre", "support_line24"}) {
+        auto loaded = sapo::flows::load_template(read(kRoot + "/templates/" + file + ".json"), problems);
+        REQUIRE(loaded);
+        r.templates.emplace(loaded->id, *loaded);
+    }
     r.globals = flowtest::registry().globals;
     for (const auto& e : std::filesystem::directory_iterator(kRoot + "/flows/definitions")) {
         r.flow_ids.push_back(e.path().stem().string());

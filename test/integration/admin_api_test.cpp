@@ -142,7 +142,7 @@ TEST_CASE_METHOD(AdminService, "admin API: the shipped flows are listed as publi
     REQUIRE(d["flows"].IsArray());
     const char* ids[] = {"checkin",       "facility_join", "facility_register",    "facility_staff", "faq",
                          "health_enrol",  "health_report", "language",             "main_menu",      "notification_request",
-                         "welcome"};
+                         "personal_support", "support_stop", "welcome"};
     REQUIRE(d["flows"].Size() == std::size(ids));
     for (rapidjson::SizeType i = 0; i < std::size(ids); ++i) {
         const auto& f = d["flows"][i];
@@ -266,7 +266,7 @@ TEST_CASE_METHOD(AdminService, "admin API: validate, refused publish, publish, a
     CHECK(call("POST", "/admin/api/flows/language/publish").status == 404);  // nothing left to publish
 
     auto list = json(call("GET", "/admin/api/flows").body);
-    REQUIRE(list["flows"].Size() == 11);
+    REQUIRE(list["flows"].Size() == 13);
     const auto& language = list["flows"][7];  // in id order
     REQUIRE(std::string(language["id"].GetString()) == "language");
     CHECK(language["published_version"].GetInt() == 2);
@@ -284,7 +284,7 @@ TEST_CASE_METHOD(AdminService, "admin API: validate, refused publish, publish, a
                          "admin:jiro flow.publish flow:language {\"version\": 2}",
                          "admin-token flow.draft.put flow:main_menu {\"version\": 2}",
                      });
-    CHECK(query_value(db.url(), "SELECT count(*) FROM audit_log WHERE action = 'flow.seed' AND actor = 'sapo (shipped flows)'") == "11");
+    CHECK(query_value(db.url(), "SELECT count(*) FROM audit_log WHERE action = 'flow.seed' AND actor = 'sapo (shipped flows)'") == "13");
 }
 
 TEST_CASE_METHOD(AdminService, "admin API: unknown paths are 404, wrong methods 405", "[pg][net][e2e][admin]") {

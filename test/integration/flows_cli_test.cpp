@@ -24,7 +24,8 @@ namespace {
 /// The effects this sapo has, as an unknown effect's problem lists them.
 constexpr const char* kKnownEffects =
     "alert.raise, checkin.record, facility.join, facility.register, facility.staff_keyword, faq.answer, faq.hours, faq.miss, "
-    "faq.show, health.begin, health.enrol, health.save, notification.request, notification.staff_facility, user.set_language";
+    "faq.show, health.begin, health.enrol, health.save, notification.request, notification.staff_facility, support.centre, "
+    "support.save, support.stop, user.set_language";
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
@@ -176,7 +177,7 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     CHECK(shipped_lines == expected_lines);
     // in an order where every goto's target is published first
     for (const char* id : {"checkin", "facility_join", "facility_register", "facility_staff", "faq", "health_enrol",
-                           "health_report", "language", "main_menu", "welcome"}) {
+                           "health_report", "language", "personal_support", "main_menu", "support_stop", "welcome"}) {
         auto p = run_sapo({"flows", "publish", id, "--as", "tester"}, env);
         CHECK(p.code == 0);
         CHECK(p.out == std::string(id) + ": published version 1\n");
@@ -206,7 +207,7 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     auto listed = run_sapo({"flows", "list"}, env);
     CHECK(listed.code == 0);
     auto rows = lines_of(listed.out);
-    REQUIRE(rows.size() == 12);  // the heading and the 11 shipped flows, in id order
+    REQUIRE(rows.size() == 14);  // the heading and the 13 shipped flows, in id order
     CHECK(words_of(rows[0]) == std::vector<std::string>{"flow", "published", "draft", "updated"});
     auto expect_row = [&](const std::string& row, const std::string& id, const std::string& published, const std::string& draft) {
         INFO(row);
@@ -225,7 +226,9 @@ TEST_CASE("flows cli: import, list, publish and export against the database", "[
     expect_row(rows[8], "language", "1", "2");
     expect_row(rows[9], "main_menu", "1", "-");
     expect_row(rows[10], "notification_request", "-", "1");
-    expect_row(rows[11], "welcome", "1", "-");
+    expect_row(rows[11], "personal_support", "1", "-");
+    expect_row(rows[12], "support_stop", "1", "-");
+    expect_row(rows[13], "welcome", "1", "-");
 
     auto published = run_sapo({"flows", "publish", "language", "--as", "tester"}, env);
     CHECK(published.code == 0);

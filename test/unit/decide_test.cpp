@@ -17,6 +17,7 @@
 #include "bot/dispatch/event_handler.hpp"
 #include "bot/dispatch/flow_setup.hpp"
 #include "test/unit/fake_health_tx.hpp"
+#include "test/unit/fake_support_tx.hpp"
 #include "test/unit/fake_line_client.hpp"
 #include "test/unit/text_script.hpp"
 
@@ -116,6 +117,8 @@ public:
     sapo::storage::FaqTx& faq() override { return faq_set; }
     sapo::test::FakeHealthTx health_tx;
     sapo::storage::HealthTx& health() override { return health_tx; }
+    sapo::test::FakeSupportTx support_tx;
+    sapo::storage::SupportTx& support() override { return support_tx; }
 
     std::map<std::string, sapo::flows::Session> sessions;
     std::map<std::string, std::string> languages;
@@ -322,14 +325,15 @@ TEST_CASE("decide: tapping a menu button enters that item, and typing its label 
     auto data = button_data(welcome.messages[1], "体調の相談");
     Decision d = b.decide(stored(postback_from_user(data)), user_with("ja"));
     REQUIRE(d.messages.size() == 2);
-    CHECK(message_text(d.messages[0]).find("準備中") != std::string::npos);
-    CHECK(d.messages[1].find("tel:045-000-0000") != std::string::npos);  // the call-centre template
-    CHECK_FALSE(b.store.sessions.count(kUser));  // the flow ended
+    CHECK(message_text(d.messages[0]).rfind("体調チェックをはじめます。", 0) == 0);
+    CHECK(message_text(d.messages[1]) == "年齢を教えてください。");
+    REQUIRE(b.store.sessions.count(kUser));  // the questionnaire waits for the age
+    CHECK(b.store.sessions.at(kUser).flow_id == "personal_support");
     CHECK_FALSE(d.must_arrive);
 
-    // the same old menu button still works (the menu is re-entrant)
+    // the same old menu button still works (the menu is re-entrant): the questionnaire again
     Decision again = b.decide(stored(postback_from_user(data)), user_with("ja"));
-    CHECK(message_text(again.messages[0]).find("準備中") != std::string::npos);
+    CHECK(message_text(again.messages[0]).rfind("体調チェックをはじめます。", 0) == 0);
 }
 
 sapo::flows::faq::Entry fever_entry() {

@@ -48,6 +48,7 @@ public:
     sapo::storage::HealthTx& health() override { return tx; }
     sapo::storage::CheckinTx& facilities() override { throw std::logic_error("health effects touched facilities"); }
     sapo::storage::FaqTx& faq() override { throw std::logic_error("health effects touched the FAQ"); }
+    sapo::storage::SupportTx& support() override { throw std::logic_error("health effects touched the questionnaire"); }
     std::optional<sapo::flows::Session> load_session(const std::string&) override { return std::nullopt; }
     void save_session(const std::string&, const sapo::flows::Session&) override {
         throw std::logic_error("health effects saved a session");
