@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <filesystem>
@@ -135,6 +136,11 @@ void apply(Config& c, const std::string& key, const std::string& name, const std
     } else if (name == "line_pool_size") {
         c.line_pool_size = static_cast<int>(parse_int(key, v, 1, 1024));
     } else if (name == "emergency_phone") {
+        // it becomes a tel: link: digits and hyphens only (LINE refuses the whole reply otherwise)
+        if (v.size() < 3 || v.size() > 20 || v.find_first_not_of("0123456789-") != std::string::npos ||
+            std::count_if(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) < 3) {
+            throw ConfigError(key, "must be a phone number of digits and hyphens, e.g. 0120-123-456 or 119");
+        }
         c.emergency_phone = v;
     } else if (name == "call_center_phone") {
         c.call_center_phone = v;

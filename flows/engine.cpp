@@ -1,5 +1,6 @@
 #include "flows/engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "flows/input_parsers.hpp"
@@ -265,7 +266,8 @@ private:
         auto lookup_var = [this](std::string_view p) { return lookup(p); };
         std::optional<std::string> result;
         std::string reasons;
-        const char* separator = context_.language == "en" ? ", " : "、";
+        // the reasons are written in the language the texts are picked in ("en-US" reads "en")
+        const char* separator = context_.language.rfind("en", 0) == 0 ? ", " : "、";
         for (const auto& rule : n.rules) {
             if (result && rule.result != *result) continue;
             if (!truthy(evaluate(rule.condition, lookup_var))) continue;
@@ -331,6 +333,16 @@ private:
 
     // --- answers ---------------------------------------------------------------------------------
 
+    static bool is_skip_word(std::string_view text) {
+        static const std::vector<std::string> words = [] {
+            std::vector<std::string> out;
+            for (const char* w : {"スキップ", "skip", "とばす", "飛ばす", "パス", "pass"}) out.push_back(normalize_compact(w));
+            return out;
+        }();
+        const auto typed = normalize_compact(text);
+        return std::find(words.begin(), words.end(), typed) != words.end();
+    }
+
     StepResult answer(const Node& n, const UserInput& input) {
         if (input.kind == UserInput::Kind::postback) {
             const auto& d = input.postback;
@@ -349,6 +361,8 @@ private:
         if (input.kind != UserInput::Kind::text) return invalid(n, "", /*count=*/false);
 
         const std::string& t = input.text;
+        // the skip button's label typed instead of tapped (texts invite 「スキップ」 by name)
+        if (n.skippable && is_skip_word(t)) return accept(n, Value{});
         switch (n.input) {
             case InputType::choice:
                 if (auto c = chosen(n, t)) return accept(n, Value(c->value));
@@ -428,6 +442,10 @@ private:
             // a corrected reading ("no, 37.0") is an answer to the question itself
             auto reading = parse_temperature(input.text);
             if (n.input == InputType::temperature && reading.status == Temperature::Status::ok) {
+                // the same reading typed again is a yes, not a new answer to confirm (no loop)
+                if (session_->pending.is_number() && session_->pending.as_number() == reading.celsius) {
+                    return accept(n, session_->pending);
+                }
                 session_->pending = Value{};
                 return answer(n, input);
             }

@@ -16,7 +16,7 @@ namespace {
 
 using JsonValue = rapidjson::Value;
 
-constexpr const char* kNodeTypes = "message, ask, branch, set, effect, goto, end";
+constexpr const char* kNodeTypes = "message, ask, branch, set, classify, effect, goto, end";
 constexpr const char* kInputTypes = "choice, yes_no, number, temperature, postal_code, date, text";
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
@@ -95,6 +95,11 @@ std::optional<InputType> parse_input_type(std::string_view s) {
     if (s == "date") return InputType::date;
     if (s == "text") return InputType::text;
     return std::nullopt;
+}
+
+/// Characters (code points) of UTF-8 text, for limits people count in characters.
+std::size_t utf8_length(std::string_view s) {
+    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool valid_identifier(std::string_view s, std::size_t max_len, bool allow_dot) {
@@ -607,7 +612,8 @@ private:
                 rule.condition = std::move(*logic);
             }
             auto result = member(r, "result");
-            if (!result || !result->IsString() || result->GetStringLength() == 0 || result->GetStringLength() > 40) {
+            if (!result || !result->IsString() || result->GetStringLength() == 0 ||
+                utf8_length(std::string_view(result->GetString(), result->GetStringLength())) > 40) {
                 problem(n.id, which + " needs \"result\": the outcome as a short text such as \"A\"");
             } else {
                 rule.result = result->GetString();

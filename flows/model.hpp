@@ -136,6 +136,9 @@ struct EffectSpec {
     /// Names the effect returns. An effect with outputs pauses the flow until its result is in,
     /// so the flow can branch on it; one without outputs is applied after the step.
     std::vector<std::string> outputs;
+    /// The event's reply must reach the user even when its reply token can't be used (pushed
+    /// instead): an emergency reply.
+    bool reply_must_arrive = false;
 };
 
 /// A message template: a LINE message object per language, with {{placeholders}} in its strings.

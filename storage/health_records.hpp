@@ -79,8 +79,8 @@ struct MissingPatient {
     std::string label;
     std::optional<std::string> phone;
     std::string reason;  ///< blocked | not_enrolled | no_report
-    bool prompted = false;
-    bool reminded = false;
+    bool prompted = false;  ///< LINE accepted the morning prompt
+    bool reminded = false;  ///< LINE accepted the reminder
 };
 
 struct AlertRecord {

@@ -45,6 +45,11 @@ public:
     enum class AckResult { acknowledged, already, not_found };
     virtual AckResult acknowledge(std::int64_t alert_id, const std::string& actor) = 0;
 
+    /// Deletes the patients whose monitoring ended (by its last day, or when an operator ended
+    /// it) before `before_date`, with their reports, alerts, prompts and enrolment; and every
+    /// prompt row, batch and run of a day before it.
+    virtual HealthPurgeReport purge(const std::string& before_date) = 0;
+
     /// Claims the slot's prompts for `date` (Asia/Tokyo) at `now_ms`: every patient due one and
     /// not yet sent one gets a row (the primary key makes each (patient, date, slot) claimed once,
     /// whichever instance asks), cut into batches of ≤ 500 per language with their retry keys, in
@@ -52,11 +57,6 @@ public:
     /// reminder — also prompted this morning at least `reminder_gap_ms` ago and no complete report
     /// that day; closing — monitoring ended (by its date) within the last 7 days, never sent one.
     /// `messages_ja`/`messages_en`: JSON arrays of LINE messages. Returns how many were claimed.
-    /// Deletes the patients whose monitoring ended (by its last day, or when an operator ended
-    /// it) before `before_date`, with their reports, alerts, prompts and enrolment; and every
-    /// prompt row, batch and run of a day before it.
-    virtual HealthPurgeReport purge(const std::string& before_date) = 0;
-
     virtual int claim_prompts(PromptSlot slot, const std::string& date, std::int64_t now_ms,
                               std::int64_t reminder_gap_ms, const std::string& messages_ja,
                               const std::string& messages_en) = 0;

@@ -294,7 +294,9 @@ SELECT p.id, p.label, (extract(epoch FROM r.completed_at) * 1000)::bigint, r.tem
 FROM patients p
 LEFT JOIN LATERAL (SELECT * FROM health_reports r WHERE r.patient_id = p.id AND r.report_date = $1::date
                    ORDER BY r.completed_at DESC, r.id DESC LIMIT 1) r ON true
-WHERE )sql") + kCoversDate + " ORDER BY p.id";
+WHERE $1::date BETWEEN p.monitoring_from AND p.monitoring_to
+  AND (p.ended_at IS NULL OR (p.ended_at AT TIME ZONE 'Asia/Tokyo')::date >= $1::date)
+ORDER BY p.id)sql");
             for (const auto& r : tx.exec_params(sql, date)) {
                 DayReport d;
                 d.patient_id = r[0].as<std::int64_t>();
@@ -319,8 +321,10 @@ WHERE )sql") + kCoversDate + " ORDER BY p.id";
 SELECT p.id, p.label, p.phone,
        CASE WHEN p.user_id IS NULL THEN 'not_enrolled' WHEN u.follow_state = 'unfollowed' THEN 'blocked'
             ELSE 'no_report' END AS reason,
-       EXISTS (SELECT 1 FROM health_prompts h WHERE h.patient_id = p.id AND h.prompt_date = $1::date AND h.slot = 'morning'),
-       EXISTS (SELECT 1 FROM health_prompts h WHERE h.patient_id = p.id AND h.prompt_date = $1::date AND h.slot = 'reminder')
+       EXISTS (SELECT 1 FROM health_prompts h WHERE h.patient_id = p.id AND h.prompt_date = $1::date AND h.slot = 'morning'
+               AND h.accepted_at IS NOT NULL),
+       EXISTS (SELECT 1 FROM health_prompts h WHERE h.patient_id = p.id AND h.prompt_date = $1::date AND h.slot = 'reminder'
+               AND h.accepted_at IS NOT NULL)
 FROM patients p LEFT JOIN users u ON u.user_id = p.user_id
 WHERE NOT EXISTS (SELECT 1 FROM health_reports r WHERE r.patient_id = p.id AND r.report_date = $1::date)
   AND ($2 OR p.user_id IS NULL OR u.follow_state = 'unfollowed')

@@ -23,6 +23,8 @@ public:
         return !tx_.exec_prepared("support_schedule_followup", user_id, outcome, due_ms, now_ms).empty();
     }
 
+    void drop_followup(const std::string& user_id) override { tx_.exec_prepared("support_drop_followup", user_id); }
+
     bool opt_out(const std::string& user_id, std::int64_t now_ms) override {
         tx_.exec_prepared("support_opt_out", user_id, now_ms);
         return tx_.exec_prepared("support_stop_followup", user_id).affected_rows() > 0;
@@ -38,7 +40,8 @@ const std::vector<Statement>& support_statements() {
     static const std::vector<Statement> all{
         {"support_save_answer",
          "INSERT INTO questionnaire_answers (answered_at, answered_date, age_band, outcome, area, centre, answers) "
-         "VALUES (to_timestamp($1::bigint / 1000.0), $2::date, $3, $4, $5, $6, $7::jsonb)"},
+         // to the hour only: the exact instant would match the answer to its event, and so to its user
+         "VALUES (date_trunc('hour', to_timestamp($1::bigint / 1000.0)), $2::date, $3, $4, $5, $6, $7::jsonb)"},
         // nothing for a user who said 配信停止; otherwise the newest questionnaire's follow-up replaces the last
         {"support_schedule_followup",
          "INSERT INTO support_followups (user_id, outcome, due_at, created_at) "
@@ -49,6 +52,7 @@ const std::vector<Statement>& support_statements() {
         {"support_opt_out",
          "INSERT INTO support_optouts (user_id, at) VALUES ($1, to_timestamp($2::bigint / 1000.0)) ON CONFLICT DO NOTHING"},
         {"support_stop_followup", "UPDATE support_followups SET status = 'stopped' WHERE user_id = $1 AND status = 'pending'"},
+        {"support_drop_followup", "DELETE FROM support_followups WHERE user_id = $1 AND status = 'pending'"},
     };
     return all;
 }

@@ -31,6 +31,8 @@ public:
     /// Schedules (or replaces) the user's follow-up; false when they opted out (nothing scheduled).
     virtual bool schedule_followup(const std::string& user_id, const std::string& outcome, std::int64_t due_ms,
                                    std::int64_t now_ms) = 0;
+    /// A newer answer that needs no follow-up (outcome A: call now) drops the pending one.
+    virtual void drop_followup(const std::string& user_id) = 0;
     /// 配信停止: the pending follow-up is stopped and none is scheduled again. Returns whether one was
     /// pending.
     virtual bool opt_out(const std::string& user_id, std::int64_t now_ms) = 0;

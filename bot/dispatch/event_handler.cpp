@@ -82,8 +82,14 @@ storage::Decision EventHandler::decide(
     // Effects in order, in this transaction; one the flow waits for gives its outputs back.
     EffectContext effect_context{inbound.user_id, store, clock_, inbound.timestamp_ms, context.language};
     const auto language_before = context.language;
+    bool urgent = false;  // an effect whose reply must arrive (a red flag's emergency guidance)
     outcome = conversation.complete(
-        std::move(outcome), [&](const flows::Effect& e) { return effects_.apply(e, effect_context); }, context
+        std::move(outcome),
+        [&](const flows::Effect& e) {
+            if (const auto* spec = effects_.spec(e.name); spec && spec->reply_must_arrive) urgent = true;
+            return effects_.apply(e, effect_context);
+        },
+        context
     );
     if (context.language != language_before) d.language = context.language;  // an effect chose it
     route_counter(outcome.route).inc();
@@ -101,7 +107,7 @@ storage::Decision EventHandler::decide(
         d.messages = std::move(batches.front());
         d.more.assign(std::make_move_iterator(batches.begin() + 1), std::make_move_iterator(batches.end()));
     }
-    d.must_arrive = outcome.must_arrive;
+    d.must_arrive = outcome.must_arrive || urgent;
     d.reply_token = inbound.reply_token;
     d.push_to = inbound.user_id;
     return d;

@@ -16,6 +16,7 @@ std::string reason_text(const std::string& reason, const std::string& language) 
         {"breath_signs", {"息が荒い・急な息苦しさ・胸の痛みなど", "fast breathing, sudden breathlessness, chest pain or similar"}},
         {"consciousness", {"意識障害（あり・わからない）", "impaired consciousness (yes or does not know)"}},
         {"mind_signs", {"ぼんやり・もうろう・脈の乱れ", "drowsy, unresponsive or irregular pulse"}},
+        {"unclear_answers", {"回答が読み取れず報告が中断（要確認）", "answers could not be read, report stopped (call to check)"}},
     };
     auto it = texts.find(reason);
     if (it == texts.end()) return reason;

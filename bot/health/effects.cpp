@@ -84,6 +84,7 @@ Variables begin(const flows::Effect&, dispatch::EffectContext& c) {
     if (day < patient->monitoring_from) return with(out, "status", Value("not_started"));
     if (day > patient->monitoring_to) return with(out, "status", Value("ended"));
     out["status"] = Value("ok");
+    out["date"] = Value(day);  // the report counts for the day it began, even if finished after midnight
     out["oximeter"] = Value(patient->pulse_oximeter ? "yes" : "no");
     out["run"] = Value(random_hex(8));
     return out;
@@ -118,7 +119,9 @@ void save(const flows::Effect& e, dispatch::EffectContext& c) {
     r.patient_id = patient->id;
     r.run = param(e, "run");
     r.completed_ms = c.clock.now_ms();
-    r.report_date = today(c);
+    // the day the report began (health.begin's date); today when the flow passes none
+    const std::string began = param(e, "date");
+    r.report_date = flows::parse_iso_date(began) && began <= today(c) ? began : today(c);
     if (auto t = number(param(e, "temperature")); t && *t >= 30 && *t <= 45) r.temperature = std::round(*t * 10) / 10;
     if (auto s = number(param(e, "spo2")); s && *s >= 0 && *s <= 100) r.spo2 = static_cast<int>(std::lround(*s));
     std::string answers = "{";
@@ -140,10 +143,10 @@ void add_health_effects(dispatch::EffectRegistry& registry, const HealthSettings
                   {"code"}, {"status", "from", "to", "attempts_left", "locked_minutes"}},
                  enrol);
     registry.add({"health.begin", "Whether the user may report today: their patient, period, and whether to ask SpO2.", {},
-                  {"status", "from", "to", "oximeter", "run"}},
+                  {"status", "from", "to", "date", "oximeter", "run"}},
                  begin);
     registry.add({"alert.raise", "Stores a red flag for the user's patient and pushes it to the operators' LINE group.",
-                  {"run", "reason"}, {}},
+                  {"run", "reason"}, {}, true},
                  [settings](const flows::Effect& e, dispatch::EffectContext& c) {
                      if (!settings) throw std::logic_error("health effects are applied only by a serving sapo");
                      raise(*settings, e, c);

@@ -10,6 +10,9 @@ using storage::PromptSlot;
 
 std::vector<PromptSlot> open_slots(int minute_of_day, const ScheduleSettings& s) {
     std::vector<PromptSlot> out;
+    // a late prompt still goes, but not at night: "good morning" at 22:00 helps nobody, and a
+    // patient enrolled in the evening is prompted the next morning
+    if (minute_of_day >= kLastPromptMinute) return out;
     if (minute_of_day >= s.morning_minute) {
         out.push_back(PromptSlot::closing);
         out.push_back(PromptSlot::morning);

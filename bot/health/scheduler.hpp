@@ -4,7 +4,7 @@
 /// their monitoring period, at 10:00 the reminder to those without a complete report, the closing
 /// message the morning after a period ends. The scheduler only claims (storage makes each
 /// (patient, date, slot) claimable once, across instances and restarts); the prompt runner sends.
-/// A slot stays open for the rest of the day, so an instance that starts late still sends it.
+/// A slot stays open until 20:00, so an instance that starts late still sends it.
 
 #include <atomic>
 #include <chrono>
@@ -29,8 +29,11 @@ struct ScheduleSettings {
     std::chrono::milliseconds interval{30000};
 };
 
+/// No slot fires from 20:00 to midnight (Asia/Tokyo).
+inline constexpr int kLastPromptMinute = 20 * 60;
+
 /// The slots open at a Tokyo minute of the day (pure): closing and morning from the morning
-/// time, the reminder from its own.
+/// time, the reminder from its own, none from 20:00.
 std::vector<storage::PromptSlot> open_slots(int minute_of_day, const ScheduleSettings& s);
 
 class HealthScheduler {

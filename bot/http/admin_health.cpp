@@ -3,6 +3,7 @@
 #include <boost/url/parse.hpp>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <map>
 
 #include "bot/health/alerts.hpp"
@@ -26,11 +27,17 @@ using admin::Writer;
 namespace {
 
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
-/// The longest monitoring period one registration may cover (extend it with PATCH).
+/// The longest monitoring period (HER-SYS's home care lasts days to weeks; a longer one is a typo).
 constexpr std::int64_t kMaxPeriodDays = 60;
 /// The HER-SYS items in report order, as the flow names them: the CSV's answer columns.
 constexpr const char* kAnswerColumns[] = {"face",   "face_signs", "cough",         "breathing",  "breath_signs", "fatigue",
                                           "nausea", "diarrhea",   "consciousness", "mind_signs", "eating",       "urination"};
+
+/// A calendar date sapo can store and mean: YYYY-MM-DD from 2000 to 2100.
+bool plausible_date(const std::string& s) {
+    auto d = flows::parse_iso_date(s);
+    return d && d->year >= 2000 && d->year <= 2100;
+}
 
 /// "2026-11-21T10:05:00+09:00"
 std::string iso_tokyo(std::int64_t ms) {
@@ -142,10 +149,14 @@ PatientFields read_fields(const rapidjson::Document& doc, bool creating) {
             f.errors[name] = std::string(name) + " must be 1 to " + std::to_string(max) + " bytes of text";
             return std::nullopt;
         }
+        if (std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+            f.errors[name] = std::string(name) + " must be one line of text, without control characters";
+            return std::nullopt;
+        }
         return s;
     };
     auto date = [&](const char* name, const rapidjson::Value& v) -> std::optional<std::string> {
-        if (!v.IsString() || !flows::parse_iso_date(v.GetString())) {
+        if (!v.IsString() || !plausible_date(v.GetString())) {
             f.errors[name] = std::string(name) + " must be a date as YYYY-MM-DD (Asia/Tokyo), e.g. 2026-11-21";
             return std::nullopt;
         }
@@ -220,7 +231,9 @@ std::optional<std::string> query_param(const Request& req, const char* name) {
 
 std::string csv_field(const std::string& s) {
     // a cell that a spreadsheet would run as a formula is kept as text
-    std::string v = (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) ? "'" + s : s;
+    std::string v = (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
+                        ? "'" + s
+                        : s;
     if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
     std::string out = "\"";
     for (char c : v) {
@@ -399,7 +412,7 @@ namespace {
 std::optional<std::string> date_param(const Request& req, const std::string& today) {
     auto d = query_param(req, "date");
     if (!d) return today;
-    if (!flows::parse_iso_date(*d)) return std::nullopt;
+    if (!plausible_date(*d)) return std::nullopt;
     return d;
 }
 

@@ -60,7 +60,9 @@ Response AdminSupport::handle(const Request& req, const std::string& rest) {
     }
     std::vector<std::string> dimensions;
     {
-        std::stringstream in(query_param(req, "group_by").value_or("outcome"));
+        const std::string group_by = query_param(req, "group_by").value_or("outcome");
+        if (!group_by.empty() && group_by.back() == ',') return message(req, 400, "group_by ends with a comma");
+        std::stringstream in(group_by);
         std::string d;
         while (std::getline(in, d, ',')) {
             if (d != "day" && d != "area" && d != "outcome") {

@@ -67,6 +67,7 @@ Variables save(const SupportSettings& s, const flows::Effect& e, dispatch::Effec
     }
     const bool wants_followup = (outcome == "B" || outcome == "C") && s.followup_days > 0;
     const bool scheduled = wants_followup && tx.schedule_followup(c.user_id, outcome, now + s.followup_days * kDayMs, now);
+    if (!wants_followup) tx.drop_followup(c.user_id);  // told to call now: "how are you now?" later would be wrong
     return {{"followup", Value(scheduled ? "yes" : "no")}, {"followup_days", Value(s.followup_days)}};
 }
 

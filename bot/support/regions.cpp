@@ -156,7 +156,7 @@ std::optional<std::string> parse_row(const std::vector<std::string>& f, Centre& 
 }  // namespace
 
 std::string Centre::hours_text(std::string_view language) const {
-    const bool en = language == "en";
+    const bool en = language.rfind("en", 0) == 0;  // "en-US" reads English too
     std::string out;
     if (all_day) {
         out = en ? "24 hours" : "24時間";

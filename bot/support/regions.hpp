@@ -31,7 +31,7 @@ struct Centre {
     bool weekdays_only = false;
     std::string url;
 
-    const std::string& name(std::string_view language) const { return language == "en" ? name_en : name_ja; }
+    const std::string& name(std::string_view language) const { return language.rfind("en", 0) == 0 ? name_en : name_ja; }
     /// "8:45〜17:00（平日）", "24時間" / "8:45–17:00 (weekdays)", "24 hours".
     std::string hours_text(std::string_view language) const;
 };

@@ -83,7 +83,7 @@ inline const Registry& registry() {
         reg.effects["health.save"] = EffectSpec{"health.save", "Saves a health report", {}, {}};  // "run" left optional for the small test flows
         reg.effects["health.enrol"] =
             EffectSpec{"health.enrol", "", {"code"}, {"status", "from", "to", "attempts_left", "locked_minutes"}};
-        reg.effects["health.begin"] = EffectSpec{"health.begin", "", {}, {"status", "from", "to", "oximeter", "run"}};
+        reg.effects["health.begin"] = EffectSpec{"health.begin", "", {}, {"status", "from", "to", "date", "oximeter", "run"}};
         reg.effects["alert.raise"] = EffectSpec{"alert.raise", "", {"run", "reason"}, {}};
         // the questionnaire effects as bot/support/effects.cpp declares them
         reg.effects["support.centre"] = EffectSpec{

@@ -1,7 +1,9 @@
 // The shipped health_report and health_enrol flows driven through the pure engine: the daily
-// questions, the red flags (alert.raise and the emergency guidance, once per report), the saved
-// report, enrolment's answers, and coming back to a half-answered report.
+// questions, the red flags (alert.raise and the emergency guidance, each time one is raised), the
+// saved report, answers that can't be read, enrolment's answers, and coming back to a
+// half-answered report.
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,6 +29,13 @@ const char* kDoneWarned =
     "健康記録を登録しました。保健所の担当者から連絡することがあります。症状が急に悪くなったときは、報告を待たずに"
     "緊急連絡先（24時間）119 へ。";
 const char* kTemperatureRange = "34.0〜42.0℃の範囲でお送りください（例: 36.5）。";
+/// The reask of every yes/no question, with the emergency number filled in.
+const char* kReaskYesNo =
+    "「はい」「いいえ」「わからない」のいずれかでお答えください（下のボタンも使えます）。胸の痛みや強い息苦しさなど、"
+    "急に具合が悪いときは、報告を待たずにすぐ 119 へお電話ください。";
+/// What three unreadable answers in a row get (before the emergency guidance).
+const char* kUnclear =
+    "お答えをうまく受け取れませんでした。保健所の担当者からお電話します。具合が悪いときは、待たずにすぐお電話ください。";
 const char* kResume = "前回の続きから再開します。";
 
 using Params = std::map<std::string, std::string, std::less<>>;
@@ -43,8 +52,8 @@ struct Chat {
     MemoryFlowSource source;
     FixedClock clock{fixed_now_ms()};
     Conversation conversation{source, clock};
-    Variables begin_result{{"status", Value("ok")}, {"oximeter", Value("yes")}, {"run", Value("r1")},
-                           {"from", Value("11月20日")}, {"to", Value("11月30日")}};
+    Variables begin_result{{"status", Value("ok")},       {"oximeter", Value("yes")}, {"run", Value("r1")},
+                           {"from", Value("11月20日")}, {"to", Value("11月30日")},  {"date", Value("2026-11-21")}};
     Variables enrol_result{{"status", Value("ok")}, {"from", Value("11月20日")}, {"to", Value("11月30日")}};
     std::vector<Effect> applied;  ///< every effect applied, over all events
     std::optional<Session> session;
@@ -141,7 +150,25 @@ Params quiet_report(const std::string& temperature, const std::string& spo2) {
     return {{"run", "r1"},           {"temperature", temperature}, {"spo2", spo2},      {"face", "usual"},
             {"face_signs", ""},      {"cough", "no"},              {"breathing", "no"}, {"breath_signs", ""},
             {"fatigue", "no"},       {"nausea", "no"},             {"diarrhea", "no"},  {"consciousness", "no"},
-            {"mind_signs", ""},      {"eating", "yes"},            {"urination", "no"}};
+            {"mind_signs", ""},      {"eating", "yes"},            {"urination", "no"},  {"date", "2026-11-21"}};
+}
+
+/// The report ends after a red flag: the closing text for a warned report, then the emergency
+/// guidance once more.
+void done_warned(const Outcome& done) {
+    INFO(serialize(done.messages));
+    CHECK_FALSE(done.session);
+    CHECK(texts(done.messages) == std::vector<std::string>{kDoneWarned, ""});
+    REQUIRE(done.messages.size() == 2);
+    CHECK(done.messages[1].json == kEmergencyJson);
+}
+
+/// A red flag's reply: the urgent text, the emergency guidance, then the next question.
+void urgent_reply(const Outcome& out) {
+    INFO(serialize(out.messages));
+    REQUIRE(out.messages.size() == 3);
+    CHECK(out.messages[0].text == kWarn);
+    CHECK(out.messages[1].json == kEmergencyJson);
 }
 
 /// From the face question to the urination answer, all by buttons, nothing alarming.
@@ -217,7 +244,8 @@ TEST_CASE("health report: the follow-up questions answered no keep every answer 
                           {"face", "not_usual"},  {"face_signs", "no"},    {"cough", "yes"},
                           {"breathing", "yes"},   {"breath_signs", "no"},  {"fatigue", "yes"},
                           {"nausea", "yes"},      {"diarrhea", "yes"},     {"consciousness", "no"},
-                          {"mind_signs", ""},     {"eating", "no"},        {"urination", "yes"}};
+                          {"mind_signs", ""},     {"eating", "no"},        {"urination", "yes"},
+                          {"date", "2026-11-21"}};
     CHECK(params_text(the_save(c).params) == params_text(expected));
 }
 
@@ -266,7 +294,10 @@ TEST_CASE("health report: a typed answer that fits nothing is asked again", "[fl
     c.at(c.text("普段通り"), "ask_cough");
     auto yes_no = c.text("そうかも");
     REQUIRE(yes_no.messages.size() == 1);
-    CHECK(yes_no.messages[0].text == "「はい」「いいえ」「わからない」のいずれかでお答えください。\n\n" + c.question("ask_cough"));
+    CHECK(yes_no.messages[0].text == std::string(kReaskYesNo) + "\n\n" + c.question("ask_cough"));
+    CHECK(labels(yes_no.messages[0]) == kYesNo);
+    REQUIRE(yes_no.session);
+    CHECK(yes_no.session->invalid_count == 1);
     CHECK(c.applied.size() == 1);
 }
 
@@ -287,7 +318,7 @@ TEST_CASE("health report: a high fever raises its alert and shows the guidance a
     quiet_answers(c);
     c.at(c.tap("いいえ"), "ask_spo2");
     auto done = c.text("97");
-    CHECK(texts(done.messages) == std::vector<std::string>{kDoneWarned});
+    done_warned(done);
     CHECK(c.applied_named("alert.raise").size() == 1);
     CHECK(params_text(the_save(c).params) == params_text(quiet_report("39.2", "97")));
 }
@@ -340,6 +371,53 @@ TEST_CASE("health report: 40 degrees and more are confirmed first", "[flows][hea
         CHECK(fine.effects.empty());
         c.at(fine, "ask_face");
     }
+    SECTION("the same reading typed again is a yes, not another confirmation") {
+        auto out = c.text(GENERATE("40.5", "40度5分"));
+        REQUIRE(out.effects.size() == 1);
+        CHECK(out.effects[0].name == "alert.raise");
+        CHECK(params_text(out.effects[0].params) ==
+              params_text({{"run", "r1"}, {"reason", "high_fever"}, {"detail", "40.5℃"}}));
+        urgent_reply(out);
+        c.at(out, "ask_face");
+        REQUIRE(c.session);
+        CHECK(to_json(c.session->vars.at("temperature")) == "40.5");
+        CHECK(c.session->invalid_count == 0);
+    }
+    SECTION("a different reading of 40 or more is a new answer, confirmed in its turn") {
+        auto again = c.text("41.2");
+        CHECK(again.effects.empty());
+        REQUIRE(again.messages.size() == 1);
+        CHECK(again.messages[0].text == "体温は41.2℃でよろしいですか？");
+        CHECK(labels(again.messages[0]) == std::vector<std::string>{"はい", "いいえ"});
+        REQUIRE(again.session);
+        CHECK(again.session->node == "ask_temperature");
+        CHECK(again.session->waiting == Session::Waiting::confirm);
+        CHECK(to_json(again.session->pending) == "41.2");
+        auto out = c.tap("はい");
+        REQUIRE(out.effects.size() == 1);
+        CHECK(out.effects[0].params.at("detail") == "41.2℃");
+        urgent_reply(out);
+        c.at(out, "ask_face");
+    }
+    SECTION("a different reading below 40 is a new answer, taken at once") {
+        SECTION("below the alert") {
+            auto out = c.text("38.5");
+            CHECK(out.effects.empty());
+            REQUIRE(out.messages.size() == 1);
+            c.at(out, "ask_face");
+            CHECK(to_json(c.session->vars.at("temperature")) == "38.5");
+        }
+        SECTION("still a fever to alert") {
+            auto out = c.text("39.5");
+            REQUIRE(out.effects.size() == 1);
+            CHECK(params_text(out.effects[0].params) ==
+                  params_text({{"run", "r1"}, {"reason", "high_fever"}, {"detail", "39.5℃"}}));
+            urgent_reply(out);
+            c.at(out, "ask_face");
+        }
+        CHECK(c.session->waiting == Session::Waiting::input);
+        CHECK(c.session->pending.is_null());
+    }
 }
 
 TEST_CASE("health report: temperatures out of range are asked again", "[flows][health]") {
@@ -360,7 +438,7 @@ TEST_CASE("health report: temperatures out of range are asked again", "[flows][h
     CHECK(c.applied.size() == 1);
 }
 
-TEST_CASE("health report: breathing unknown raises breathing_unknown after the follow-up question", "[flows][health]") {
+TEST_CASE("health report: breathing unknown raises breathing_unknown at once, then asks the follow-up question", "[flows][health]") {
     Chat c;
     c.begin_result["oximeter"] = Value("no");
     c.start();
@@ -368,39 +446,73 @@ TEST_CASE("health report: breathing unknown raises breathing_unknown after the f
     c.at(c.tap("いつも通り"), "ask_cough");
     c.at(c.tap("いいえ"), "ask_breathing");
     auto signs = c.tap("わからない");
-    CHECK(signs.effects.empty());
+    CHECK(signs.error.empty());
+    REQUIRE(signs.effects.size() == 1);
+    CHECK(signs.effects[0].name == "alert.raise");
+    CHECK(params_text(signs.effects[0].params) ==
+          params_text({{"run", "r1"}, {"reason", "breathing_unknown"}, {"detail", ""}}));
+    urgent_reply(signs);
     c.at(signs, "ask_breath_signs");
-    auto out = c.tap("いいえ");
-    REQUIRE(out.effects.size() == 1);
-    CHECK(params_text(out.effects[0].params) == params_text({{"run", "r1"}, {"reason", "breathing_unknown"}, {"detail", ""}}));
-    REQUIRE(out.messages.size() == 3);
-    CHECK(out.messages[0].text == kWarn);
-    CHECK(out.messages[1].json == kEmergencyJson);
-    c.at(out, "ask_fatigue");
+    CHECK(labels(signs.messages[2]) == kYesNo);
+
+    SECTION("no signs: nothing more, and the report goes on") {
+        auto out = c.tap("いいえ");
+        CHECK(out.effects.empty());
+        REQUIRE(out.messages.size() == 1);
+        c.at(out, "ask_fatigue");
+        c.at(c.tap("いいえ"), "ask_nausea");
+        c.at(c.tap("いいえ"), "ask_diarrhea");
+        c.at(c.tap("いいえ"), "ask_consciousness");
+        c.at(c.tap("いいえ"), "ask_eating");
+        c.at(c.tap("はい"), "ask_urination");
+        done_warned(c.tap("いいえ"));  // the alert marked the report as warned
+        Params expected = quiet_report("36.5", "");
+        expected["breathing"] = "unknown";
+        expected["breath_signs"] = "no";
+        CHECK(params_text(the_save(c).params) == params_text(expected));
+        auto alerts = c.applied_named("alert.raise");
+        REQUIRE(alerts.size() == 1);
+        CHECK(alerts[0].params.at("reason") == "breathing_unknown");
+    }
+    SECTION("signs too: breath_signs as well, with the guidance again") {
+        auto out = c.tap(GENERATE("はい", "わからない"));
+        REQUIRE(out.effects.size() == 1);
+        CHECK(params_text(out.effects[0].params) == params_text({{"run", "r1"}, {"reason", "breath_signs"}, {"detail", ""}}));
+        urgent_reply(out);
+        c.at(out, "ask_fatigue");
+        std::vector<std::string> reasons;
+        for (const auto& e : c.applied_named("alert.raise")) reasons.push_back(e.params.at("reason"));
+        CHECK(reasons == std::vector<std::string>{"breathing_unknown", "breath_signs"});
+    }
 }
 
-TEST_CASE("health report: breath signs yes raises breath_signs", "[flows][health]") {
+TEST_CASE("health report: short of breath asks the signs first, and only signs raise breath_signs", "[flows][health]") {
     Chat c;
     c.start();
     c.at(c.text("36.5"), "ask_face");
     c.at(c.tap("いつも通り"), "ask_cough");
     c.at(c.tap("いいえ"), "ask_breathing");
-    SECTION("short of breath, with signs") {
-        c.at(c.tap("はい"), "ask_breath_signs");
+    auto ask = c.tap("はい");
+    CHECK(ask.effects.empty());  // "yes" alone raises nothing: the signs decide
+    REQUIRE(ask.messages.size() == 1);
+    c.at(ask, "ask_breath_signs");
+    SECTION("signs yes or unknown: breath_signs") {
+        auto out = c.tap(GENERATE("はい", "わからない"));
+        REQUIRE(out.effects.size() == 1);
+        CHECK(params_text(out.effects[0].params) == params_text({{"run", "r1"}, {"reason", "breath_signs"}, {"detail", ""}}));
+        urgent_reply(out);
+        c.at(out, "ask_fatigue");
     }
-    SECTION("does not know, with signs: only breath_signs") {
-        c.at(c.tap("わからない"), "ask_breath_signs");
+    SECTION("signs no: nothing") {
+        auto out = c.tap("いいえ");
+        CHECK(out.effects.empty());
+        REQUIRE(out.messages.size() == 1);
+        c.at(out, "ask_fatigue");
+        CHECK(c.applied_named("alert.raise").empty());
     }
-    auto out = c.tap("はい");
-    REQUIRE(out.effects.size() == 1);
-    CHECK(params_text(out.effects[0].params) == params_text({{"run", "r1"}, {"reason", "breath_signs"}, {"detail", ""}}));
-    REQUIRE(out.messages.size() == 3);
-    CHECK(out.messages[0].text == kWarn);
-    CHECK(out.messages[1].json == kEmergencyJson);
-    c.at(out, "ask_fatigue");
 }
 
-TEST_CASE("health report: impaired consciousness raises consciousness, its signs raise mind_signs", "[flows][health]") {
+TEST_CASE("health report: impaired consciousness raises consciousness at once, its signs raise mind_signs", "[flows][health]") {
     Chat c;
     c.start();
     c.at(c.text("36.5"), "ask_face");
@@ -410,44 +522,67 @@ TEST_CASE("health report: impaired consciousness raises consciousness, its signs
     c.at(c.tap("いいえ"), "ask_nausea");
     c.at(c.tap("いいえ"), "ask_diarrhea");
     c.at(c.tap("いいえ"), "ask_consciousness");
-    SECTION("consciousness yes, no signs: consciousness") {
-        c.at(c.tap("はい"), "ask_mind_signs");
-        CHECK(c.last.effects.empty());
+    std::vector<std::string> reasons;
+    std::string consciousness, mind_signs;
+    SECTION("consciousness yes, no signs: consciousness only") {
+        auto ask = c.tap("はい");
+        REQUIRE(ask.effects.size() == 1);
+        CHECK(ask.effects[0].name == "alert.raise");
+        CHECK(params_text(ask.effects[0].params) == params_text({{"run", "r1"}, {"reason", "consciousness"}, {"detail", "yes"}}));
+        urgent_reply(ask);
+        c.at(ask, "ask_mind_signs");
+        CHECK(labels(ask.messages[2]) == kYesNo);
         auto out = c.tap("いいえ");
-        REQUIRE(out.effects.size() == 1);
-        CHECK(params_text(out.effects[0].params) == params_text({{"run", "r1"}, {"reason", "consciousness"}, {"detail", "yes"}}));
-        REQUIRE(out.messages.size() == 3);
-        CHECK(out.messages[0].text == kWarn);
-        CHECK(out.messages[1].json == kEmergencyJson);
+        CHECK(out.effects.empty());
+        REQUIRE(out.messages.size() == 1);
         c.at(out, "ask_eating");
+        reasons = {"consciousness"};
+        consciousness = "yes";
+        mind_signs = "no";
     }
     SECTION("consciousness unknown: consciousness with detail unknown") {
-        c.at(c.tap("わからない"), "ask_mind_signs");
-        auto out = c.tap("いいえ");
-        REQUIRE(out.effects.size() == 1);
-        CHECK(params_text(out.effects[0].params) ==
+        auto ask = c.tap("わからない");
+        REQUIRE(ask.effects.size() == 1);
+        CHECK(params_text(ask.effects[0].params) ==
               params_text({{"run", "r1"}, {"reason", "consciousness"}, {"detail", "unknown"}}));
+        urgent_reply(ask);
+        c.at(ask, "ask_mind_signs");
+        auto out = c.tap("いいえ");
+        CHECK(out.effects.empty());
         c.at(out, "ask_eating");
+        reasons = {"consciousness"};
+        consciousness = "unknown";
+        mind_signs = "no";
     }
-    SECTION("signs yes: mind_signs only") {
-        c.at(c.tap("はい"), "ask_mind_signs");
-        auto out = c.tap("はい");
+    SECTION("signs yes or unknown: mind_signs as well, with the guidance again") {
+        auto ask = c.tap("はい");
+        REQUIRE(ask.effects.size() == 1);
+        CHECK(ask.effects[0].params.at("reason") == "consciousness");
+        mind_signs = GENERATE("はい", "わからない");
+        auto out = c.tap(mind_signs);
         REQUIRE(out.effects.size() == 1);
         CHECK(params_text(out.effects[0].params) == params_text({{"run", "r1"}, {"reason", "mind_signs"}, {"detail", ""}}));
-        REQUIRE(out.messages.size() == 3);
-        CHECK(out.messages[0].text == kWarn);
-        CHECK(out.messages[1].json == kEmergencyJson);
+        urgent_reply(out);
         c.at(out, "ask_eating");
+        reasons = {"consciousness", "mind_signs"};
+        consciousness = "yes";
+        mind_signs = mind_signs == "はい" ? "yes" : "unknown";
     }
     c.at(c.tap("はい"), "ask_urination");
     c.at(c.tap("いいえ"), "ask_spo2");
-    auto done = c.text("98");
-    CHECK(texts(done.messages) == std::vector<std::string>{kDoneWarned});
-    CHECK(c.applied_named("alert.raise").size() == 1);
-    CHECK(the_save(c).params.at("mind_signs") != "");
+    done_warned(c.text("98"));
+    std::vector<std::string> raised;
+    for (const auto& e : c.applied_named("alert.raise")) raised.push_back(e.params.at("reason"));
+    CHECK(raised == reasons);
+    Params expected = quiet_report("36.5", "98");
+    expected["consciousness"] = consciousness;
+    expected["mind_signs"] = mind_signs;
+    CHECK(params_text(the_save(c).params) == params_text(expected));
 }
 
 TEST_CASE("health report: a face not as usual with signs raises face_signs", "[flows][health]") {
+    const std::string signs = GENERATE("はい", "わからない");
+    INFO(signs);
     Chat c;
     c.start();
     c.at(c.text("36.5"), "ask_face");
@@ -457,12 +592,10 @@ TEST_CASE("health report: a face not as usual with signs raises face_signs", "[f
     SECTION("does not know") {
         c.at(c.tap("わからない"), "ask_face_signs");
     }
-    auto out = c.tap("はい");
+    auto out = c.tap(signs);
     REQUIRE(out.effects.size() == 1);
     CHECK(params_text(out.effects[0].params) == params_text({{"run", "r1"}, {"reason", "face_signs"}, {"detail", ""}}));
-    REQUIRE(out.messages.size() == 3);
-    CHECK(out.messages[0].text == kWarn);
-    CHECK(out.messages[1].json == kEmergencyJson);
+    urgent_reply(out);
     c.at(out, "ask_cough");
 }
 
@@ -479,10 +612,12 @@ TEST_CASE("health report: SpO2 at or below the threshold raises low_spo2", "[flo
         CHECK(params_text(out.effects[0].params) ==
               params_text({{"run", "r1"}, {"reason", "low_spo2"}, {"detail", "SpO2 92%"}}));
         CHECK(out.effects[1].name == "health.save");
-        REQUIRE(out.messages.size() == 3);
+        // the guidance for the red flag, then the closing text for a warned report and the guidance again
+        REQUIRE(out.messages.size() == 4);
         CHECK(out.messages[0].text == kWarn);
         CHECK(out.messages[1].json == kEmergencyJson);
         CHECK(out.messages[2].text == kDoneWarned);
+        CHECK(out.messages[3].json == kEmergencyJson);
         CHECK_FALSE(out.session);
         CHECK(params_text(the_save(c).params) == params_text(quiet_report("36.5", "92")));
     }
@@ -543,19 +678,18 @@ TEST_CASE("health report: without a pulse oximeter SpO2 is never asked", "[flows
     for (const auto& e : c.applied) CHECK(e.name != "alert.raise");
 }
 
-TEST_CASE("health report: two red flags, two alerts, the guidance once, and the report is saved", "[flows][health]") {
+TEST_CASE("health report: two red flags, two alerts, the guidance each time, and the report is saved", "[flows][health]") {
     Chat c;
     c.begin_result["oximeter"] = Value("no");
     c.start();
     auto fever = c.text("39.5");
-    REQUIRE(fever.messages.size() == 3);
-    CHECK(fever.messages[0].text == kWarn);
+    urgent_reply(fever);
     c.at(fever, "ask_face");
     c.at(c.tap("いつもと違う"), "ask_face_signs");
     auto face = c.tap("はい");
     REQUIRE(face.effects.size() == 1);
     CHECK(face.effects[0].params.at("reason") == "face_signs");
-    REQUIRE(face.messages.size() == 1);  // no second warning, no second guidance
+    urgent_reply(face);  // the second red flag is warned about too
     c.at(face, "ask_cough");
     c.at(c.tap("いいえ"), "ask_breathing");
     c.at(c.tap("いいえ"), "ask_fatigue");
@@ -564,8 +698,7 @@ TEST_CASE("health report: two red flags, two alerts, the guidance once, and the 
     c.at(c.tap("いいえ"), "ask_consciousness");
     c.at(c.tap("いいえ"), "ask_eating");
     c.at(c.tap("はい"), "ask_urination");
-    auto done = c.tap("いいえ");
-    CHECK(texts(done.messages) == std::vector<std::string>{kDoneWarned});
+    done_warned(c.tap("いいえ"));
 
     auto alerts = c.applied_named("alert.raise");
     REQUIRE(alerts.size() == 2);
@@ -593,6 +726,130 @@ TEST_CASE("health report: a skipped temperature is saved empty and raises nothin
     auto done = c.tap("いいえ");
     CHECK(texts(done.messages) == std::vector<std::string>{kDone});
     CHECK(params_text(the_save(c).params) == params_text(quiet_report("", "")));
+    CHECK(c.applied_named("alert.raise").empty());
+}
+
+TEST_CASE("health report: every yes/no question asks again with the emergency number", "[flows][health]") {
+    Chat c;
+    auto flow = c.source.published("health_report");
+    REQUIRE(flow);
+    std::vector<std::string> yes_no_nodes;
+    for (const auto& n : flow->nodes) {
+        if (n.type != NodeType::ask || n.input != InputType::yes_no) continue;
+        yes_no_nodes.push_back(n.id);
+        INFO(n.id);
+        CHECK(n.reask.get("ja") ==
+              "「はい」「いいえ」「わからない」のいずれかでお答えください（下のボタンも使えます）。胸の痛みや強い息苦しさなど、"
+              "急に具合が悪いときは、報告を待たずにすぐ {{emergency_phone}} へお電話ください。");
+    }
+    CHECK(yes_no_nodes.size() == 11);
+
+    // and each of them, met in a report, says it with the number filled in
+    c.begin_result["oximeter"] = Value("no");
+    c.start();
+    c.at(c.text("36.5"), "ask_face");
+    c.at(c.tap("いつもと違う"), "ask_face_signs");
+    const std::vector<std::pair<std::string, std::string>> path{
+        {"ask_face_signs", "いいえ"}, {"ask_cough", "いいえ"},        {"ask_breathing", "はい"},    {"ask_breath_signs", "いいえ"},
+        {"ask_fatigue", "いいえ"},    {"ask_nausea", "いいえ"},       {"ask_diarrhea", "いいえ"},   {"ask_consciousness", "はい"},
+        {"ask_mind_signs", "いいえ"}, {"ask_eating", "はい"},         {"ask_urination", "いいえ"}};
+    std::vector<std::string> visited;
+    for (const auto& [node, answer] : path) {
+        INFO(node);
+        visited.push_back(node);
+        auto again = c.text("そうかも");
+        CHECK(again.effects.empty());
+        REQUIRE(again.messages.size() == 1);
+        CHECK(again.messages[0].text == std::string(kReaskYesNo) + "\n\n" + c.question(node));
+        CHECK(labels(again.messages[0]) == kYesNo);
+        REQUIRE(again.session);
+        CHECK(again.session->node == node);
+        CHECK(again.session->invalid_count == 1);
+        c.tap(answer);
+    }
+    std::sort(visited.begin(), visited.end());
+    std::sort(yes_no_nodes.begin(), yes_no_nodes.end());
+    CHECK(visited == yes_no_nodes);  // every yes/no question of the flow was met
+    done_warned(c.last);  // consciousness "yes" was a red flag
+}
+
+TEST_CASE("health report: three unreadable answers in a row raise unclear_answers and end the report", "[flows][health]") {
+    Chat c;
+    c.start();
+    Outcome third;
+    SECTION("at the temperature") {
+        for (int i = 1; i <= 2; ++i) {
+            auto again = c.text("ねつ");
+            CHECK(again.effects.empty());
+            REQUIRE(again.session);
+            CHECK(again.session->node == "ask_temperature");
+            CHECK(again.session->invalid_count == i);
+        }
+        third = c.text("ねつ");
+    }
+    SECTION("at the face question") {
+        c.at(c.text("36.5"), "ask_face");
+        c.text("たぶん");
+        c.text("たぶん");
+        third = c.text("たぶん");
+    }
+    SECTION("at a yes/no question") {
+        c.at(c.text("36.5"), "ask_face");
+        c.at(c.tap("いつも通り"), "ask_cough");
+        for (int i = 1; i <= 2; ++i) {
+            auto again = c.text("そうかも");
+            CHECK(again.effects.empty());
+            REQUIRE(again.messages.size() == 1);
+            CHECK(again.messages[0].text == std::string(kReaskYesNo) + "\n\n" + c.question("ask_cough"));
+            REQUIRE(again.session);
+            CHECK(again.session->invalid_count == i);
+        }
+        third = c.text("そうかも");
+    }
+    SECTION("at the 40 degree confirmation") {
+        c.text("40.5");
+        for (int i = 1; i <= 2; ++i) {
+            auto again = c.text("えーと");
+            CHECK(again.effects.empty());
+            REQUIRE(again.messages.size() == 1);
+            CHECK(again.messages[0].text == "体温は40.5℃でよろしいですか？");
+            REQUIRE(again.session);
+            CHECK(again.session->waiting == Session::Waiting::confirm);
+            CHECK(again.session->invalid_count == i);
+        }
+        third = c.text("えーと");
+    }
+    INFO(serialize(third.messages));
+    CHECK(third.error.empty());
+    REQUIRE(third.effects.size() == 1);
+    CHECK(third.effects[0].name == "alert.raise");
+    CHECK(params_text(third.effects[0].params) ==
+          params_text({{"run", "r1"}, {"reason", "unclear_answers"}, {"detail", ""}}));
+    CHECK(texts(third.messages) == std::vector<std::string>{kUnclear, ""});
+    REQUIRE(third.messages.size() == 2);
+    CHECK(third.messages[1].json == kEmergencyJson);
+    CHECK_FALSE(third.session);  // the conversation ends
+    CHECK_FALSE(c.session);
+    CHECK(c.applied_named("alert.raise").size() == 1);
+    CHECK(c.applied_named("health.save").empty());  // nothing half-answered is saved
+}
+
+TEST_CASE("health report: unreadable answers that are not in a row raise nothing", "[flows][health]") {
+    Chat c;
+    c.start();
+    c.at(c.text("36.5"), "ask_face");
+    c.at(c.tap("いつも通り"), "ask_cough");
+    c.text("そうかも");
+    c.text("そうかも");
+    auto answered = c.tap("いいえ");  // a readable answer starts the count again
+    c.at(answered, "ask_breathing");
+    CHECK(answered.session->invalid_count == 0);
+    c.text("そうかも");
+    auto second = c.text("そうかも");
+    REQUIRE(second.session);
+    CHECK(second.session->node == "ask_breathing");
+    CHECK(second.session->invalid_count == 2);
+    c.at(c.tap("いいえ"), "ask_fatigue");
     CHECK(c.applied_named("alert.raise").empty());
 }
 

@@ -112,7 +112,9 @@ TEST_CASE("health scheduler: each slot fires once per day, also across a restart
     CHECK(c->tick() == 0);
     clock.ms = tokyo(2, 11, 31);
     CHECK(c->tick() == 3);
-    clock.ms = tokyo(3, 9, 0);
+    clock.ms = tokyo(3, 20, 0);
+    CHECK(c->tick() == 0);  // not in the evening: the day's prompt waits for tomorrow
+    clock.ms = tokyo(4, 9, 0);
     CHECK(c->tick() == 3);  // no second closing message, no prompt after the period
     CHECK(count(db.url(), "slot = 'closing'") == "1");
 

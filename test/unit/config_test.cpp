@@ -438,3 +438,28 @@ TEST_CASE("config: the repository's config/sapo.json loads", "[unit][config]") {
     CHECK(c.config_path == path);
     CHECK(c.listen_port != 0);
 }
+
+TEST_CASE("config: the emergency number must be dialable, the health and questionnaire settings in range", "[unit][config]") {
+    // it becomes tel:{{emergency_phone}}: LINE refuses a reply whose URI is not a number
+    for (const char* bad : {"0120 123 456", "0120-123-456(24h)", "", "12", "#7119", "abc-def-ghi"}) {
+        INFO(bad);
+        CHECK(error_key_for_env({{"SAPO_EMERGENCY_PHONE", bad}}) == (std::string(bad).empty() ? "<no error>" : "SAPO_EMERGENCY_PHONE"));
+    }
+    for (const char* good : {"119", "0120-123-456", "045-285-0536"}) {
+        INFO(good);
+        CHECK(error_key_for_env({{"SAPO_EMERGENCY_PHONE", good}}) == "<no error>");
+    }
+    CHECK(error_key_for_file(R"({"health_morning": "9:00"})") == "health_morning");
+    CHECK(error_key_for_file(R"({"health_morning": "24:00"})") == "health_morning");
+    CHECK(error_key_for_file(R"({"health_fever_alert": 36.5})") == "health_fever_alert");
+    CHECK(error_key_for_file(R"({"health_fever_alert": 38.5, "health_spo2_alert": 94})") == "<no error>");
+    CHECK(error_key_for_env({{"SAPO_HEALTH_ALERT_GROUP", "group-1"}}) == "SAPO_HEALTH_ALERT_GROUP");
+    CHECK(error_key_for_env({{"SAPO_HEALTH_ALERT_GROUP", "C0123456789abcdef0123456789abcdef"}}) == "<no error>");
+    CHECK(error_key_for_env({{"SAPO_SUPPORT_FOLLOWUP_DAYS", "61"}}) == "SAPO_SUPPORT_FOLLOWUP_DAYS");
+    CHECK(error_key_for_env({{"SAPO_SUPPORT_REGION", "../etc"}}) == "SAPO_SUPPORT_REGION");
+    TempDir dir;
+    ScopedChdir cd(dir.path());
+    auto c = load_config({{"SAPO_HEALTH_MORNING", "08:30"}, {"SAPO_HEALTH_FEVER_ALERT", "38.5"}});
+    CHECK(c.health_morning_minute == 8 * 60 + 30);
+    CHECK(c.health_fever_alert == 38.5);
+}

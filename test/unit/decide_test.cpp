@@ -155,13 +155,19 @@ struct FixedClock final : sapo::Clock {
     time_point now() const override { return time_point(std::chrono::milliseconds(1'795'231'800'000LL)); }
 };
 
+/// The health settings of a serving sapo, without an operators' group (alerts are only stored).
+const sapo::health::HealthSettings* health_settings() {
+    static const sapo::health::HealthSettings settings{""};
+    return &settings;
+}
+
 /// Everything decide() needs, wired as app.cpp does.
 struct Bench {
     FakeClient line;
     FakeStore store;
     FixedClock clock;
     sapo::dispatch::EffectRegistry effects =
-        sapo::dispatch::all_effects(nullptr, nullptr, std::make_shared<sapo::faq::Catalog>());
+        sapo::dispatch::all_effects(nullptr, nullptr, std::make_shared<sapo::faq::Catalog>(), {}, health_settings());
     std::unique_ptr<sapo::dispatch::FlowCatalog> catalog;
     std::unique_ptr<EventHandler> handler;
 
@@ -528,4 +534,48 @@ TEST_CASE("decide: an unreadable raw event throws", "[unit][dispatch]") {
     CHECK_THROWS(b.decide(stored(""), std::nullopt));
     CHECK_THROWS(b.decide(stored("[1,2]"), std::nullopt));
     CHECK(b.line.total_calls() == 0);
+}
+
+TEST_CASE("decide: the reply to an answer that raises a red flag must arrive, an ordinary answer's need not", "[unit][dispatch][health]") {
+    Bench b;
+    auto& patient = b.store.health_tx.add_patient(7, "1234567", "2026-11-20", "2026-11-30");
+    patient.enrolled = true;
+    b.store.health_tx.user_of[7] = kUser;
+
+    Decision start = b.decide(stored(text_from_user("健康観察")), user_with("ja"));
+    CHECK_FALSE(start.must_arrive);
+    REQUIRE(b.store.sessions.count(kUser));
+    CHECK(b.store.sessions.at(kUser).flow_id == "health_report");
+    CHECK(b.store.sessions.at(kUser).node == "ask_temperature");
+
+    Decision ordinary = b.decide(stored(text_from_user("36.5")), user_with("ja"));
+    CHECK_FALSE(ordinary.must_arrive);  // an ordinary health answer
+    CHECK(b.store.sessions.at(kUser).node == "ask_face");
+    REQUIRE_FALSE(ordinary.messages.empty());
+    Decision face = b.decide(stored(postback_from_user(button_data(ordinary.messages.back(), "いつもと違う"))), user_with("ja"));
+    CHECK_FALSE(face.must_arrive);
+    CHECK(b.store.sessions.at(kUser).node == "ask_face_signs");
+    CHECK(b.store.health_tx.alerts.empty());
+
+    // "yes" to the signs: alert.raise is applied, and the emergency reply is pushed if the token fails
+    Decision flag = b.decide(stored(text_from_user("はい")), user_with("ja"));
+    REQUIRE(b.store.health_tx.alerts.size() == 1);
+    CHECK(b.store.health_tx.alerts[0].patient_id == 7);
+    CHECK(b.store.health_tx.alerts[0].reason == "face_signs");
+    CHECK(b.store.health_tx.pushes.empty());  // no operators' group configured
+    CHECK(flag.must_arrive);
+    CHECK(flag.reply_token == kToken);
+    CHECK(flag.push_to == kUser);
+    REQUIRE(flag.messages.size() == 3);
+    CHECK(message_text(flag.messages[0]) ==
+          "緊急性の高い症状の可能性があります。報告の途中でも、すぐにお電話ください。保健所にもお知らせしました。");
+    CHECK(flag.messages[1].find("tel:119") != std::string::npos);  // the health_emergency template
+    CHECK(message_text(flag.messages[2]) == "咳や鼻水はありますか？");
+    CHECK(b.store.sessions.at(kUser).node == "ask_cough");
+
+    // the next ordinary answer is ordinary again
+    Decision after = b.decide(stored(text_from_user("いいえ")), user_with("ja"));
+    CHECK_FALSE(after.must_arrive);
+    CHECK(b.store.sessions.at(kUser).node == "ask_breathing");
+    CHECK(b.store.health_tx.alerts.size() == 1);
 }

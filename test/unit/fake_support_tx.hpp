@@ -28,6 +28,10 @@ public:
         followups[user_id] = {outcome, due_ms, "pending"};
         return true;
     }
+    void drop_followup(const std::string& user_id) override {
+        auto it = followups.find(user_id);
+        if (it != followups.end() && it->second.status == "pending") followups.erase(it);
+    }
     bool opt_out(const std::string& user_id, std::int64_t) override {
         opted_out.insert(user_id);
         auto it = followups.find(user_id);

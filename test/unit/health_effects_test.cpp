@@ -287,6 +287,7 @@ TEST_CASE("health.begin: whether the user may report today", "[unit][health]") {
         CHECK(vars(out) == vars({{"status", Value("ok")},
                                  {"from", Value("11月21日")},
                                  {"to", Value("11月21日")},
+                                 {"date", Value("2026-11-21")},
                                  {"oximeter", Value(oximeter ? "yes" : "no")},
                                  {"run", Value(run)}}));
         // each report is a run of its own
