@@ -7,6 +7,7 @@
 #include "bot/notify/effects.hpp"
 #include "bot/log.hpp"
 #include "flows/loader.hpp"
+#include "flows/render.hpp"
 
 namespace sapo::dispatch {
 
@@ -36,6 +37,23 @@ flows::Registry make_flow_registry(const EffectRegistry& effects, std::vector<st
                  "health_morning"};
     r.flow_ids = std::move(flow_ids);
     return r;
+}
+
+std::map<std::string, std::string> shipped_message_json(const std::string& path, const flows::Variables& globals) {
+    for (const auto& file : assets::shipped_templates()) {
+        if (file.path != path) continue;
+        std::vector<std::string> problems;
+        auto t = flows::load_template(file.content, problems);
+        if (!t) throw std::runtime_error("templates/" + path + ": " + (problems.empty() ? "unreadable" : problems.front()));
+        auto lookup = [&globals](std::string_view name) {
+            auto it = globals.find(name);
+            return it == globals.end() ? flows::Value{} : it->second;
+        };
+        std::map<std::string, std::string> out;
+        for (const char* language : {"ja", "en"}) out[language] = "[" + flows::render_template(*t, language, {}, lookup) + "]";
+        return out;
+    }
+    throw std::runtime_error("templates/" + path + " is not built into this sapo");
 }
 
 flows::Variables flow_globals(const Config& config) {

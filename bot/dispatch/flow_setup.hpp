@@ -3,6 +3,7 @@
 /// @brief What flows are checked against in this binary (its effects, its templates, the
 /// settings placeholders may use), and installing the shipped flows into a fresh database.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ EffectRegistry all_effects(const facility::LinkMaker* links, const notify::Draft
 /// Effects from `effects`, the shipped templates, the settings as globals; goto targets checked
 /// against `flow_ids` (empty: not checked). Throws when a shipped template does not load.
 flows::Registry make_flow_registry(const EffectRegistry& effects, std::vector<std::string> flow_ids = {});
+
+/// A shipped message template that is not a flow's (templates/health/…, templates/support/…)
+/// rendered for "ja" and "en" with `globals` filling its placeholders: language -> a JSON array of
+/// LINE messages. Throws std::runtime_error when the file is missing or broken (a build defect).
+std::map<std::string, std::string> shipped_message_json(const std::string& path, const flows::Variables& globals);
 
 /// The placeholder values from the configuration: call_center_phone, emergency_phone, and the
 /// health report's health_fever_alert, health_spo2_alert, health_morning ("9:00").

@@ -2,7 +2,6 @@
 
 #include "bot/log.hpp"
 #include "flows/tokyo_time.hpp"
-#include "storage/errors.hpp"
 
 namespace sapo::health {
 
@@ -27,7 +26,8 @@ HealthScheduler::HealthScheduler(ScheduleSettings settings, std::unique_ptr<stor
       store_(std::move(store)),
       clock_(clock),
       messages_(std::move(messages)),
-      on_claimed_(std::move(on_claimed)) {}
+      on_claimed_(std::move(on_claimed)),
+      thread_("health scheduler", settings.interval, [this] { tick(); }) {}
 
 HealthScheduler::~HealthScheduler() { stop(); }
 
@@ -55,35 +55,8 @@ int HealthScheduler::tick() {
 
 int HealthScheduler::run_now(PromptSlot slot) { return claim(slot, clock_.now_ms(), 0); }
 
-void HealthScheduler::start() {
-    if (thread_.joinable()) return;
-    stopping_ = false;
-    thread_ = std::thread([this] { loop(); });
-}
+void HealthScheduler::start() { thread_.start(); }
 
-void HealthScheduler::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-}
-
-void HealthScheduler::loop() {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-        lock.unlock();
-        try {
-            tick();
-        } catch (const storage::StorageError& e) {
-            log::warn("health scheduler: database error", {{"error", e.what()}});
-        } catch (const std::exception& e) {
-            log::error("health scheduler: unexpected error", {{"error", e.what()}});
-        }
-        lock.lock();
-        cv_.wait_for(lock, settings_.interval, [this] { return stopping_; });
-    }
-}
+void HealthScheduler::stop() { thread_.stop(); }
 
 }  // namespace sapo::health

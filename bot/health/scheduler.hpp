@@ -6,17 +6,14 @@
 /// (patient, date, slot) claimable once, across instances and restarts); the prompt runner sends.
 /// A slot stays open until 20:00, so an instance that starts late still sends it.
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "bot/health/prompts.hpp"
+#include "bot/periodic.hpp"
 #include "flows/clock.hpp"
 #include "storage/health_store.hpp"
 
@@ -59,17 +56,13 @@ public:
 
 private:
     int claim(storage::PromptSlot slot, std::int64_t now_ms, std::int64_t gap_ms);
-    void loop();
 
     ScheduleSettings settings_;
     std::unique_ptr<storage::HealthStore> store_;
     const Clock& clock_;
     std::map<storage::PromptSlot, PromptMessages> messages_;
     std::function<void()> on_claimed_;
-    std::thread thread_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    bool stopping_ = false;
+    Periodic thread_;
 };
 
 }  // namespace sapo::health

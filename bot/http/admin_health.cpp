@@ -1,6 +1,5 @@
 #include "bot/http/admin_health.hpp"
 
-#include <boost/url/parse.hpp>
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@ namespace bhttp = boost::beast::http;
 using admin::message;
 using admin::not_allowed;
 using admin::parse_id;
+using admin::query_param;
 using admin::reply;
 using admin::write_string;
 using admin::Writer;
@@ -101,24 +101,8 @@ std::string patient_json(const storage::PatientRecord& p, const std::string& tod
     return buf.GetString();
 }
 
-/// 422 with one sentence per field, as the other admin resources answer.
 Response invalid(const Request& req, const std::map<std::string, std::string>& errors) {
-    rapidjson::StringBuffer buf;
-    Writer w(buf);
-    w.StartObject();
-    w.Key("message");
-    std::string summary = "the patient is not valid: ";
-    for (auto it = errors.begin(); it != errors.end(); ++it) summary += (it == errors.begin() ? "" : "; ") + it->second;
-    write_string(w, summary);
-    w.Key("errors");
-    w.StartObject();
-    for (const auto& [field, why] : errors) {
-        write_string(w, field);
-        write_string(w, why);
-    }
-    w.EndObject();
-    w.EndObject();
-    return reply(req, 422, buf.GetString());
+    return admin::invalid_fields(req, "the patient", errors);
 }
 
 /// The body as a JSON object; a 400 response otherwise.
@@ -218,15 +202,6 @@ void check_period(const std::string& from, const std::string& to, const std::str
     } else if (creating && to < today) {
         errors["monitoring_to"] = "monitoring_to (" + to + ") is already over; today is " + today;
     }
-}
-
-/// ?name= from the request's query; nullopt when absent.
-std::optional<std::string> query_param(const Request& req, const char* name) {
-    auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
-    if (!url) return std::nullopt;
-    auto it = url->params().find(name);
-    if (it == url->params().end()) return std::nullopt;
-    return std::string((*it).value);
 }
 
 std::string csv_field(const std::string& s) {

@@ -40,29 +40,14 @@ void write_or_null(Writer& w, const std::string& s) {
 }
 
 
-/// 422 with one sentence per field, as the other admin resources answer.
+/// 422 with one sentence per field (several problems of one field joined).
 Response invalid(const Request& req, const std::vector<notify::DraftProblem>& problems) {
     std::map<std::string, std::string> errors;
     for (const auto& p : problems) {
         auto& e = errors[p.field];
         e += (e.empty() ? "" : "; ") + p.message;
     }
-    rapidjson::StringBuffer buf;
-    Writer w(buf);
-    w.StartObject();
-    w.Key("message");
-    std::string summary = "the notification is not valid: ";
-    for (auto it = errors.begin(); it != errors.end(); ++it) summary += (it == errors.begin() ? "" : "; ") + it->second;
-    write_string(w, summary);
-    w.Key("errors");
-    w.StartObject();
-    for (const auto& [field, why] : errors) {
-        write_string(w, field);
-        write_string(w, why);
-    }
-    w.EndObject();
-    w.EndObject();
-    return reply(req, 422, buf.GetString());
+    return admin::invalid_fields(req, "the notification", errors);
 }
 
 /// Reads the create body; problems for anything malformed.

@@ -1,5 +1,7 @@
 #include "bot/http/admin_replies.hpp"
 
+#include <boost/url/parse.hpp>
+
 #include <charconv>
 
 #include "bot/log.hpp"
@@ -27,6 +29,33 @@ std::optional<std::int64_t> parse_id(const std::string& s) {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
     if (ec != std::errc{} || p != s.data() + s.size() || id <= 0) return std::nullopt;
     return id;
+}
+
+Response invalid_fields(const Request& req, const std::string& what, const std::map<std::string, std::string>& errors) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    w.Key("message");
+    std::string summary = what + " is not valid: ";
+    for (auto it = errors.begin(); it != errors.end(); ++it) summary += (it == errors.begin() ? "" : "; ") + it->second;
+    write_string(w, summary);
+    w.Key("errors");
+    w.StartObject();
+    for (const auto& [field, why] : errors) {
+        write_string(w, field);
+        write_string(w, why);
+    }
+    w.EndObject();
+    w.EndObject();
+    return reply(req, 422, buf.GetString());
+}
+
+std::optional<std::string> query_param(const Request& req, const char* name) {
+    auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
+    if (!url) return std::nullopt;
+    auto it = url->params().find(name);
+    if (it == url->params().end()) return std::nullopt;
+    return std::string((*it).value);
 }
 
 }  // namespace sapo::http::admin

@@ -7,6 +7,7 @@
 #include <rapidjson/writer.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,5 +27,9 @@ Response not_allowed(const Request& req, const char* allow);
 void write_string(Writer& w, std::string_view s);
 /// A positive id from a path segment; nullopt for anything else.
 std::optional<std::int64_t> parse_id(const std::string& s);
+/// 422 `{"message": "<what> is not valid: …", "errors": {field: sentence}}`.
+Response invalid_fields(const Request& req, const std::string& what, const std::map<std::string, std::string>& errors);
+/// ?name= from the request's target, percent-decoded; nullopt when absent.
+std::optional<std::string> query_param(const Request& req, const char* name);
 
 }  // namespace sapo::http::admin

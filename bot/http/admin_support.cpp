@@ -1,7 +1,5 @@
 #include "bot/http/admin_support.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
 #include <sstream>
 
@@ -14,6 +12,7 @@ namespace sapo::http {
 namespace bhttp = boost::beast::http;
 using admin::message;
 using admin::not_allowed;
+using admin::query_param;
 using admin::reply;
 using admin::write_string;
 using admin::Writer;
@@ -22,14 +21,6 @@ namespace {
 
 /// The longest period one summary may cover.
 constexpr std::int64_t kMaxDays = 366;
-
-std::optional<std::string> query_param(const Request& req, const char* name) {
-    auto url = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
-    if (!url) return std::nullopt;
-    auto it = url->params().find(name);
-    if (it == url->params().end()) return std::nullopt;
-    return std::string((*it).value);
-}
 
 std::string csv_cell(const std::string& s) {
     if (s.find_first_of(",\"\r\n") == std::string::npos) return s;

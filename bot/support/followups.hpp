@@ -6,13 +6,11 @@
 /// transaction that queues its push, so it goes once whatever the number of instances.
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "bot/periodic.hpp"
 #include "flows/clock.hpp"
 #include "flows/value.hpp"
 #include "storage/support_store.hpp"
@@ -46,10 +44,7 @@ private:
     std::unique_ptr<storage::SupportStore> store_;
     const Clock& clock_;
     std::map<std::string, std::string> messages_;
-    std::thread thread_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-    bool stopping_ = false;
+    Periodic thread_;
 };
 
 }  // namespace sapo::support
