@@ -287,4 +287,91 @@ inline InboundEvent typed_event(std::string type, std::string message_type = "")
     return e;
 }
 
+/// The shipped flows in memory and one user's conversation with them: each event is handled and
+/// its effects applied with scripted outputs (scripted_outputs), as the service does in the
+/// event's transaction. Tests of one flow derive from it and script that flow's effects.
+struct ShippedChat {
+    MemoryFlowSource source;
+    FixedClock clock{fixed_now_ms()};
+    Conversation conversation{source, clock};
+    std::string language = "ja";
+    std::vector<Effect> applied;  ///< every effect applied, over all events
+    std::optional<Session> session;
+    Outcome last;
+
+    ShippedChat() {
+        for (auto& f : shipped_flows()) source.publish(std::move(f));
+    }
+    virtual ~ShippedChat() = default;
+    ShippedChat(const ShippedChat&) = delete;  // the conversation refers to this source and clock
+    ShippedChat& operator=(const ShippedChat&) = delete;
+
+    /// The outputs an applied effect gives back; none by default.
+    virtual Variables scripted_outputs(const Effect&) { return {}; }
+
+    Outcome send(const InboundEvent& e) {
+        StepContext c = context(language);
+        auto out = conversation.handle(e, session, c);
+        out = conversation.complete(
+            std::move(out),
+            [this](const Effect& effect) -> Variables {
+                applied.push_back(effect);
+                return scripted_outputs(effect);
+            },
+            c
+        );
+        session = out.session;
+        last = out;
+        return out;
+    }
+    Outcome text(const std::string& t) { return send(text_event(t)); }
+    Outcome postback(const std::string& data) { return send(postback_event(data)); }
+    /// Taps the quick reply labelled `label` of the previous reply.
+    Outcome tap(const std::string& label) { return postback(button(label)); }
+
+    /// The quick reply labels of the last message with any.
+    std::vector<std::string> buttons() const {
+        for (auto it = last.messages.rbegin(); it != last.messages.rend(); ++it) {
+            if (!it->quick_replies.empty()) return labels(*it);
+        }
+        return {};
+    }
+
+    bool has_button(const std::string& label) const {
+        for (const auto& l : buttons()) {
+            if (l == label) return true;
+        }
+        return false;
+    }
+
+    std::string button(const std::string& label) const {
+        for (auto it = last.messages.rbegin(); it != last.messages.rend(); ++it) {
+            if (it->quick_replies.empty()) continue;
+            for (const auto& q : it->quick_replies) {
+                if (q.label == label) return q.postback_data;
+            }
+            break;
+        }
+        FAIL("no button " << label << " in " << serialize(last.messages));
+        return "";
+    }
+
+    /// The text of a node of a shipped flow, in the chat's language.
+    std::string question_of(const std::string& flow, const std::string& node) const {
+        auto f = source.published(flow);
+        REQUIRE(f);
+        const Node* n = f->node(node);
+        REQUIRE(n);
+        return n->text.get(language);
+    }
+
+    std::vector<Effect> applied_named(const std::string& name) const {
+        std::vector<Effect> out;
+        for (const auto& e : applied) {
+            if (e.name == name) out.push_back(e);
+        }
+        return out;
+    }
+};
+
 }  // namespace flowtest

@@ -46,72 +46,22 @@ std::string params_text(const Params& p) {
     return out;
 }
 
-/// The shipped flows in memory and one user's conversation with them: each event is handled and
-/// its effects applied (scripted outputs), as the service does in the event's transaction.
-struct Chat {
-    MemoryFlowSource source;
-    FixedClock clock{fixed_now_ms()};
-    Conversation conversation{source, clock};
+/// A conversation with the shipped flows where health.begin and health.enrol answer with the
+/// scripted outputs below.
+struct Chat : ShippedChat {
     Variables begin_result{{"status", Value("ok")},       {"oximeter", Value("yes")}, {"run", Value("r1")},
                            {"from", Value("11月20日")}, {"to", Value("11月30日")},  {"date", Value("2026-11-21")}};
     Variables enrol_result{{"status", Value("ok")}, {"from", Value("11月20日")}, {"to", Value("11月30日")}};
-    std::vector<Effect> applied;  ///< every effect applied, over all events
-    std::optional<Session> session;
-    Outcome last;
 
-    Chat() {
-        for (auto& f : shipped_flows()) source.publish(std::move(f));
-    }
-
-    Outcome send(const InboundEvent& e) {
-        auto out = conversation.handle(e, session, context());
-        StepContext c = context();
-        out = conversation.complete(
-            std::move(out),
-            [this](const Effect& effect) -> Variables {
-                applied.push_back(effect);
-                if (effect.name == "health.begin") return begin_result;
-                if (effect.name == "health.enrol") return enrol_result;
-                return {};
-            },
-            c
-        );
-        session = out.session;
-        last = out;
-        return out;
-    }
-    Outcome text(const std::string& t) { return send(text_event(t)); }
-    Outcome postback(const std::string& data) { return send(postback_event(data)); }
-    /// Taps the quick reply labelled `label` of the previous reply.
-    Outcome tap(const std::string& label) { return postback(button(label)); }
-
-    std::string button(const std::string& label) const {
-        for (auto it = last.messages.rbegin(); it != last.messages.rend(); ++it) {
-            if (it->quick_replies.empty()) continue;
-            for (const auto& q : it->quick_replies) {
-                if (q.label == label) return q.postback_data;
-            }
-            break;
-        }
-        FAIL("no button " << label << " in " << serialize(last.messages));
-        return "";
+    Variables scripted_outputs(const Effect& effect) override {
+        if (effect.name == "health.begin") return begin_result;
+        if (effect.name == "health.enrol") return enrol_result;
+        return {};
     }
 
     /// The Japanese text of a node of the health_report flow.
     std::string question(const std::string& node, const std::string& flow = "health_report") const {
-        auto f = source.published(flow);
-        REQUIRE(f);
-        const Node* n = f->node(node);
-        REQUIRE(n);
-        return n->text.get("ja");
-    }
-
-    std::vector<Effect> applied_named(const std::string& name) const {
-        std::vector<Effect> out;
-        for (const auto& e : applied) {
-            if (e.name == name) out.push_back(e);
-        }
-        return out;
+        return question_of(flow, node);
     }
 
     /// Starts the report: health.begin, the introduction, the temperature question.

@@ -59,13 +59,9 @@ const std::vector<std::string> kAges{"〜19歳", "20〜39歳", "40〜59歳", "60
 std::string outcome_a(const std::string& reasons) { return kAOpening + reasons + kAClosing; }
 std::string outcome_b(const std::string& reasons) { return kBOpening + reasons + kBClosing; }
 
-/// The shipped flows in memory and one user's conversation with personal_support; support.centre
-/// and support.save answer with the scripted outputs below.
-struct Chat {
-    MemoryFlowSource source;
-    FixedClock clock{fixed_now_ms()};
-    Conversation conversation{source, clock};
-    std::string language = "ja";
+/// A conversation with the shipped flows where support.centre and support.save answer with the
+/// scripted outputs below.
+struct Chat : ShippedChat {
     Variables centre_result{{"status", Value("found")},
                             {"centre", Value("231")},
                             {"name", Value("横浜市 中福祉保健センター")},
@@ -77,72 +73,19 @@ struct Chat {
                             {"line24_name", Value("神奈川県 専用ダイヤル")},
                             {"line24_phone", Value("045-285-0536")}};
     Variables save_result{{"followup", Value("no")}, {"followup_days", Value(3)}};
-    std::vector<Effect> applied;
-    std::optional<Session> session;
-    Outcome last;
 
-    explicit Chat(std::string lang = "ja") : language(std::move(lang)) {
-        for (auto& f : shipped_flows()) source.publish(std::move(f));
-    }
+    explicit Chat(std::string lang = "ja") { language = std::move(lang); }
 
-    Outcome send(const InboundEvent& e) {
-        StepContext c = context(language);
-        auto out = conversation.handle(e, session, c);
-        out = conversation.complete(
-            std::move(out),
-            [this](const Effect& effect) -> Variables {
-                applied.push_back(effect);
-                if (effect.name == "support.centre") return centre_result;
-                if (effect.name == "support.save") return save_result;
-                return {};
-            },
-            c
-        );
-        session = out.session;
-        last = out;
-        return out;
-    }
-    Outcome text(const std::string& t) { return send(text_event(t)); }
-    Outcome postback(const std::string& data) { return send(postback_event(data)); }
-    Outcome tap(const std::string& label) { return postback(button(label)); }
-
-    /// The quick reply labels of the last message with any.
-    std::vector<std::string> buttons() const {
-        for (auto it = last.messages.rbegin(); it != last.messages.rend(); ++it) {
-            if (!it->quick_replies.empty()) return labels(*it);
-        }
+    Variables scripted_outputs(const Effect& effect) override {
+        if (effect.name == "support.centre") return centre_result;
+        if (effect.name == "support.save") return save_result;
         return {};
-    }
-
-    bool has_button(const std::string& label) const {
-        for (const auto& l : buttons()) {
-            if (l == label) return true;
-        }
-        return false;
-    }
-
-    std::string button(const std::string& label) const {
-        for (auto it = last.messages.rbegin(); it != last.messages.rend(); ++it) {
-            if (it->quick_replies.empty()) continue;
-            for (const auto& q : it->quick_replies) {
-                if (q.label == label) return q.postback_data;
-            }
-            break;
-        }
-        FAIL("no button " << label << " in " << serialize(last.messages));
-        return "";
     }
 
     /// Taps the quick reply with this label when there is one, else types it.
     Outcome give(const std::string& answer) { return has_button(answer) ? tap(answer) : text(answer); }
 
-    std::string question(const std::string& node) const {
-        auto f = source.published("personal_support");
-        REQUIRE(f);
-        const Node* n = f->node(node);
-        REQUIRE(n);
-        return n->text.get(language);
-    }
+    std::string question(const std::string& node) const { return question_of("personal_support", node); }
 
     /// The conversation waits at `node` and its question is the last message.
     void at(const Outcome& out, const std::string& node) const {
@@ -163,14 +106,6 @@ struct Chat {
         REQUIRE(out.messages.size() == 2);
         if (language == "ja") CHECK(out.messages[0].text.rfind(kIntroStart, 0) == 0);
         at(out, "ask_age");
-    }
-
-    std::vector<Effect> applied_named(const std::string& name) const {
-        std::vector<Effect> out;
-        for (const auto& e : applied) {
-            if (e.name == name) out.push_back(e);
-        }
-        return out;
     }
 
     Effect the_one(const std::string& name) const {
