@@ -89,4 +89,20 @@ std::vector<std::string> json_array_elements(const std::string& array_json) {
     return out;
 }
 
+ClaimedBatch read_claimed_batch(const pqxx::row& row) {
+    ClaimedBatch b;
+    b.notification_id = row[0].as<std::int64_t>();
+    b.batch_no = row[1].as<int>();
+    b.retry_key = row[2].c_str();
+    b.language = row[3].c_str();
+    b.attempts = row[4].as<int>();
+    return b;
+}
+
+std::string batch_status_after(const SendOutcome& outcome, int attempts, int max_attempts) {
+    if (outcome.kind == SendOutcome::Kind::accepted) return "accepted";
+    if (outcome.kind == SendOutcome::Kind::failed || attempts >= max_attempts) return "failed";
+    return "pending";
+}
+
 }  // namespace sapo::storage::pg

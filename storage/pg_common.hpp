@@ -14,6 +14,7 @@
 #include "storage/checkin_tx.hpp"
 #include "storage/errors.hpp"
 #include "storage/facility_records.hpp"
+#include "storage/fanout_store.hpp"
 #include "storage/faq_tx.hpp"
 #include "storage/health_tx.hpp"
 #include "storage/support_store.hpp"
@@ -50,6 +51,14 @@ void forget_checkin_partitions();
 
 /// Inserts a draft notification and its audit entry; returns its id.
 std::int64_t insert_notification(pqxx::work& tx, const NewNotification& n);
+
+/// A multicast batch claimed for sending, from a row that starts with its id, batch number, retry
+/// key, language and attempts (the notification and health-prompt claims both select these first).
+ClaimedBatch read_claimed_batch(const pqxx::row& row);
+
+/// A batch's status once a send's outcome is known: accepted, failed (refused, or the last attempt)
+/// or still pending (sent again later with the same retry key).
+std::string batch_status_after(const SendOutcome& outcome, int attempts, int max_attempts);
 
 /// The statements of the FAQ transaction part (prepared with the dispatcher's).
 const std::vector<Statement>& faq_statements();

@@ -30,12 +30,7 @@ public:
         return db_.run("sending a notification batch", [&](pqxx::work& tx) {
             auto rows = tx.exec(kClaim);
             if (rows.empty()) return false;
-            ClaimedBatch b;
-            b.notification_id = rows[0][0].as<std::int64_t>();
-            b.batch_no = rows[0][1].as<int>();
-            b.retry_key = rows[0][2].c_str();
-            b.language = rows[0][3].c_str();
-            b.attempts = rows[0][4].as<int>();
+            ClaimedBatch b = pg::read_claimed_batch(rows[0]);
             b.text = rows[0][5].c_str();
             for (const auto& r : tx.exec_params(
                      "SELECT user_id FROM notification_recipients WHERE notification_id = $1 AND batch_no = $2",
@@ -46,9 +41,7 @@ public:
             // first_sent_at is committed with the outcome; the retry key itself was committed at approval
             const SendOutcome o = send(b);
             const int attempts = b.attempts + 1;
-            std::string status = "pending";
-            if (o.kind == SendOutcome::Kind::accepted) status = "accepted";
-            else if (o.kind == SendOutcome::Kind::failed || attempts >= max_attempts) status = "failed";
+            std::string status = pg::batch_status_after(o, attempts, max_attempts);
             if (status != "accepted") {
                 // cancelled while this batch was out: a batch LINE did not take is not retried
                 auto n = tx.exec_params("SELECT status FROM notifications WHERE id = $1", b.notification_id);

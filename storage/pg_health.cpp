@@ -474,12 +474,7 @@ public:
         return db_.run("sending a health prompt batch", [&](pqxx::work& tx) {
             auto rows = tx.exec(kClaimPromptBatch);
             if (rows.empty()) return false;
-            ClaimedBatch b;
-            b.notification_id = rows[0][0].as<std::int64_t>();
-            b.batch_no = rows[0][1].as<int>();
-            b.retry_key = rows[0][2].c_str();
-            b.language = rows[0][3].c_str();
-            b.attempts = rows[0][4].as<int>();
+            ClaimedBatch b = pg::read_claimed_batch(rows[0]);
             b.messages = pg::json_array_elements(rows[0][5].c_str());
             for (const auto& r : tx.exec_params("SELECT user_id FROM health_prompts WHERE run_id = $1 AND batch_no = $2",
                                                 b.notification_id, b.batch_no)) {
@@ -487,9 +482,7 @@ public:
             }
             const SendOutcome o = send(b);
             const int attempts = b.attempts + 1;
-            std::string status = "pending";
-            if (o.kind == SendOutcome::Kind::accepted) status = "accepted";
-            else if (o.kind == SendOutcome::Kind::failed || attempts >= max_attempts) status = "failed";
+            std::string status = pg::batch_status_after(o, attempts, max_attempts);
             const std::int64_t wait_ms = status == "pending" ? retry_after_ms(attempts) : 0;
             tx.exec_params(
                 "UPDATE health_prompt_batches SET status = $3, attempts = $4, last_status = $5, last_error = NULLIF($6, ''), "
